@@ -1,0 +1,220 @@
+"""Checks on the network's structure and compile settings, read from its config.
+
+Iris is almost linearly separable, so these mistakes must be found here, from what
+the network is, not from its accuracy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.checks.catalog import Finding, mistake
+from grader.model.facts import ModelFacts
+
+SATURATING = {"sigmoid", "tanh", "hard_sigmoid"}
+DEEP_SATURATING_STACK = 4
+
+
+@dataclass(frozen=True)
+class Probe:
+    """build_model called with other sizes, to catch hard-coded shapes."""
+
+    n_features: int
+    n_classes: int
+    facts: ModelFacts | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ModelSubject:
+    facts: ModelFacts
+    n_features: int
+    n_classes: int
+    task: str = "multiclass"
+    probes: tuple[Probe, ...] = ()
+
+
+def _expected_output(subject: ModelSubject) -> str:
+    return f"{subject.n_classes} units with softmax (or a linear output and a loss with from_logits=True)"
+
+
+@mistake(
+    "no-hidden-layer", family="model", severity="error",
+    title="No hidden layer",
+    why="Without a hidden layer the network is a single layer of neurons: it can only draw straight "
+        "decision boundaries, exactly like logistic regression. Hidden layers are where the network "
+        "finds patterns too tangled for a single straight line.",
+    fix="add at least one hidden layer before the output, e.g. keras.layers.Dense(16, activation='relu')",
+)
+def no_hidden_layer(s: ModelSubject):
+    if len(s.facts.dense) == 1:
+        yield Finding("no-hidden-layer", "the model has only its output Dense layer", "at least one hidden Dense layer before the output", "dense:0")
+
+
+@mistake(
+    "linear-hidden-activation", family="model", severity="error",
+    title="Hidden layer without a non-linear activation",
+    why="If we just use raw sums, neurons behave like linear regression: stacked linear layers collapse "
+        "into one linear transformation, so the network can only learn straight lines however many "
+        "layers it has. On iris it may still score well, because iris is almost linearly separable; on "
+        "curved patterns it cannot.",
+    fix="give each hidden Dense layer a non-linear activation, e.g. activation='relu' "
+        "(or add keras.layers.Activation('relu') right after it)",
+)
+def linear_hidden_activation(s: ModelSubject):
+    for layer in s.facts.hidden:
+        if layer.is_linear:
+            yield Finding("linear-hidden-activation", f"hidden layer {layer.name!r} ({layer.units} units) has a linear activation",
+                          "a non-linear activation such as relu", f"dense:{layer.position}")
+
+
+@mistake(
+    "softmax-hidden-activation", family="model", severity="error",
+    title="Softmax in a hidden layer",
+    why="Softmax turns a list of scores into a probability distribution that sums to 1; it belongs on "
+        "the output of a multi-class network. In a hidden layer it forces the neurons to compete for "
+        "one unit of total signal, which throws information away and slows learning.",
+    fix="use relu in hidden layers and keep softmax for the output layer",
+)
+def softmax_hidden_activation(s: ModelSubject):
+    for layer in s.facts.hidden:
+        if "softmax" in layer.activations:
+            yield Finding("softmax-hidden-activation", f"hidden layer {layer.name!r} uses softmax",
+                          "relu (or another element-wise activation) in hidden layers", f"dense:{layer.position}")
+
+
+@mistake(
+    "wrong-output-activation", family="model", severity="error",
+    title="Output activation does not fit the task",
+    why="The output activation decides what the outputs mean. For one class out of several, softmax "
+        "gives a probability per class that sums to 1; sigmoid is for yes/no or independent labels; "
+        "relu or tanh outputs are not probabilities at all.",
+    fix="use activation='softmax' on the output layer for a multi-class task "
+        "(or a linear output with a loss built with from_logits=True)",
+)
+def wrong_output_activation(s: ModelSubject):
+    out = s.facts.output
+    if out is None or s.task != "multiclass":
+        return
+    if out.activation not in ("softmax", "linear"):
+        yield Finding("wrong-output-activation", f"the output layer uses {out.activation}",
+                      _expected_output(s), f"dense:{out.position}")
+
+
+@mistake(
+    "wrong-output-units", family="model", severity="error",
+    title="Output layer has the wrong number of units",
+    why="The output layer needs one neuron per class, so each class gets its own probability.",
+    fix="give the output layer n_classes units: keras.layers.Dense(n_classes, activation='softmax')",
+)
+def wrong_output_units(s: ModelSubject):
+    out = s.facts.output
+    if out is not None and s.task == "multiclass" and out.units != s.n_classes:
+        yield Finding("wrong-output-units", f"the output layer has {out.units} unit(s) for {s.n_classes} classes",
+                      f"{s.n_classes} units, one per class", f"dense:{out.position}")
+
+
+@mistake(
+    "loss-label-mismatch", family="model", severity="error",
+    title="Loss does not match the labels",
+    why="The labels here are integers 0, 1, 2, ... Sparse categorical cross-entropy reads them as they "
+        "are; categorical cross-entropy expects one-hot vectors, and binary cross-entropy or mean "
+        "squared error treat the class ids as numbers on a scale, which they are not.",
+    fix="compile with loss='sparse_categorical_crossentropy' for integer class labels",
+)
+def loss_label_mismatch(s: ModelSubject):
+    loss = s.facts.loss
+    if not s.facts.compiled or loss is None or s.task != "multiclass":
+        return
+    if loss != "sparse_categorical_crossentropy":
+        hint = {
+            "categorical_crossentropy": "categorical cross-entropy, which expects one-hot labels",
+            "binary_crossentropy": "binary cross-entropy, which is for yes/no outputs",
+            "mean_squared_error": "mean squared error, a regression loss",
+            "mean_absolute_error": "mean absolute error, a regression loss",
+        }.get(loss, loss)
+        yield Finding("loss-label-mismatch", f"the model is compiled with {hint} for integer labels 0..{s.n_classes - 1}",
+                      "sparse_categorical_crossentropy", "call:compile")
+
+
+@mistake(
+    "logits-mismatch", family="model", severity="error",
+    title="from_logits does not match the output activation",
+    why="from_logits=True tells the loss that the outputs are raw scores and applies softmax itself; "
+        "with a softmax output that softmax is applied twice. A linear output without from_logits=True "
+        "is treated as probabilities, which raw scores are not.",
+    fix="either keep activation='softmax' and the loss's default from_logits=False, or use a linear "
+        "output with keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+)
+def logits_mismatch(s: ModelSubject):
+    out, facts = s.facts.output, s.facts
+    if out is None or not facts.compiled or facts.loss is None or "crossentropy" not in facts.loss:
+        return
+    if facts.from_logits and out.activation in ("softmax", "sigmoid"):
+        yield Finding("logits-mismatch", f"the output applies {out.activation} and the loss has from_logits=True",
+                      "from_logits=True only with a linear output", "call:compile")
+    elif not facts.from_logits and out.activation == "linear":
+        yield Finding("logits-mismatch", "the output layer is linear (raw scores) but the loss expects probabilities",
+                      "a softmax output, or from_logits=True in the loss", f"dense:{out.position}")
+
+
+@mistake(
+    "input-shape-mismatch", family="model", severity="error",
+    title="Input shape does not match the features",
+    why="The input layer needs one slot per feature; a model declared for another number of features "
+        "cannot read the data at all.",
+    fix="declare the input from the argument: keras.Input(shape=(n_features,))",
+)
+def input_shape_mismatch(s: ModelSubject):
+    if s.facts.input_dim is not None and s.facts.input_dim != s.n_features:
+        yield Finding("input-shape-mismatch", f"the model expects {s.facts.input_dim} features per row but the data has {s.n_features}",
+                      f"an input of shape ({s.n_features},)", "call:Input")
+
+
+@mistake(
+    "hardcoded-shapes", family="model", severity="error",
+    title="Sizes are hard-coded instead of taken from the arguments",
+    why="build_model must work for any data set it is given; a network with 4 inputs and 3 outputs "
+        "written in as numbers breaks on the next data set.",
+    fix="use the n_features and n_classes arguments for the input shape and the output units",
+)
+def hardcoded_shapes(s: ModelSubject):
+    facts = s.facts
+    for probe in s.probes:
+        call = f"build_model({probe.n_features}, {probe.n_classes})"
+        if probe.facts is None:
+            yield Finding("hardcoded-shapes", f"{call} failed: {probe.error}", f"{call} builds a model for those sizes", "def:build_model")
+            continue
+        if facts.input_dim == s.n_features and probe.facts.input_dim not in (None, probe.n_features):
+            yield Finding("hardcoded-shapes", f"{call} expects {probe.facts.input_dim} input features",
+                          f"{probe.n_features} input features", "call:Input")
+        out = probe.facts.output
+        if facts.output and facts.output.units == s.n_classes and out and out.units != probe.n_classes:
+            yield Finding("hardcoded-shapes", f"{call} has {out.units} output units",
+                          f"{probe.n_classes} output units", f"dense:{out.position}")
+
+
+@mistake(
+    "not-compiled", family="model", severity="error",
+    title="Model is not compiled",
+    why="compile() sets the optimizer that updates the weights and the loss the network tries to "
+        "shrink; without it the grader cannot know how you meant the network to learn.",
+    fix="call model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy']) before returning the model",
+)
+def not_compiled(s: ModelSubject):
+    if not s.facts.compiled:
+        yield Finding("not-compiled", "build_model returned a model that was never compiled", "a compiled model", "def:build_model")
+
+
+@mistake(
+    "vanishing-gradient-risk", family="model", severity="warning",
+    title="Deep stack of sigmoid/tanh layers",
+    why="Sigmoid and tanh flatten out for large inputs, so the error signal shrinks at every layer "
+        "it passes back through (vanishing gradients) and training slows or stalls. The lesson's "
+        "author saw exactly this, and switching to relu fixed it.",
+    fix="use relu (or another non-saturating activation) in the hidden layers",
+)
+def vanishing_gradient_risk(s: ModelSubject):
+    saturating = [layer for layer in s.facts.hidden if layer.activation in SATURATING]
+    if len(saturating) >= DEEP_SATURATING_STACK:
+        yield Finding("vanishing-gradient-risk", f"{len(saturating)} hidden layers use sigmoid or tanh",
+                      f"fewer than {DEEP_SATURATING_STACK} saturating hidden layers, or relu", f"dense:{saturating[0].position}")

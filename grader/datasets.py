@@ -1,0 +1,51 @@
+"""Inputs the grader chooses for the student's functions, and its own training data."""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.training.trainer import Dataset
+
+
+def traceable_classification(class_sizes: tuple[int, ...], n_features: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by class (as iris is), whose first column is the row's id, so a split can be traced."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(len(class_sizes)), class_sizes)
+    n = len(y)
+    X = np.column_stack([np.arange(n, dtype=float), rng.normal(y[:, None] * 2.0, 1.0, size=(n, n_features - 1))])
+    return X, y
+
+
+def scaling_pair(n_train: int, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test features on very different scales, with the test set clearly shifted,
+    so train, test and combined statistics are all distinguishable."""
+    rng = np.random.default_rng(seed)
+    means = np.array([5.0, 150.0, 0.02, 3000.0])
+    stds = np.array([1.0, 30.0, 0.005, 800.0])
+    X_train = rng.normal(means, stds, size=(n_train, 4))
+    X_test = rng.normal(means + 1.5 * stds, 2.0 * stds, size=(n_test, 4))
+    return X_train, X_test
+
+
+def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std = np.where(std == 0, 1.0, std)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+def iris() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_iris
+
+    return load_iris(return_X_y=True)
+
+
+def training_splits(name: str, seeds: tuple[int, ...], test_size: float) -> list[Dataset]:
+    """The grader's own data for training a student's model: one stratified, standardized split per seed."""
+    from sklearn.model_selection import train_test_split
+
+    X, y = {"iris": iris}[name]()
+    datasets = []
+    for seed in seeds:
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+        X_train, X_test = standardize(X_train, X_test)
+        datasets.append(Dataset(X_train, y_train, X_test, y_test))
+    return datasets

@@ -1,0 +1,53 @@
+"""iris_net: the lesson's first Keras network, classifying the three iris species."""
+from grader.parts.choice import ChoicePart
+from grader.parts.model import ModelPart
+from grader.parts.normalize import NormalizePart
+from grader.parts.split import SplitPart
+from grader.spec import Exercise, RubricItem as Item
+
+SPEC = Exercise(
+    name="iris_net",
+    title="A first Keras network for iris flowers",
+    pass_mark=70,
+    constants=("EPOCHS", "BATCH_SIZE"),
+    parts=(
+        SplitPart(rubric=(
+            Item("split-partition", "Every row lands in one set, with its own label", 6, ("test-set-overlap", "labels-misaligned")),
+            Item("split-size", "30% of the rows are for testing", 4, ("wrong-test-size",)),
+            Item("split-shuffled", "The split is shuffled", 5, ("unshuffled-split",)),
+            Item("split-reproducible", "The split is the same on every call", 5, ("split-not-reproducible",)),
+        )),
+        NormalizePart(rubric=(
+            Item("normalize-standardized", "Features are standardized", 8, ("no-normalization", "not-standardized")),
+            Item("normalize-train-statistics", "Only training statistics are used, for both sets", 12,
+                 ("test-statistics-leak", "scaled-separately", "no-normalization", "not-standardized")),
+        )),
+        ChoicePart(
+            function="output_activation",
+            mistake="wrong-output-activation",
+            accepted={"binary": ("sigmoid",), "multiclass": ("softmax",), "multilabel": ("sigmoid",),
+                      "regression": ("linear", None)},
+            rubric=tuple(
+                Item(f"output-activation-{task}", f"Output activation for a {task} task", 3, requires=(task,))
+                for task in ("binary", "multiclass", "multilabel", "regression")
+            ),
+        ),
+        ModelPart(
+            dataset="iris", n_features=4, n_classes=3,
+            # Calibrated with `grader calibrate iris_net`: the reference's median over 3 seeds
+            # stays above 0.91 at the default budget; a broken network scores far below.
+            min_accuracy=0.85, underfit_below=0.75,
+            rubric=(
+                Item("model-compiled", "The model is compiled", 2, ("not-compiled",)),
+                Item("model-hidden-layers", "Hidden layers with a non-linear activation", 8,
+                     ("no-hidden-layer", "linear-hidden-activation", "softmax-hidden-activation")),
+                Item("model-output", "Output layer fits a multi-class task", 6,
+                     ("wrong-output-activation", "wrong-output-units", "input-shape-mismatch")),
+                Item("model-loss", "Loss matches integer labels and the output", 6, ("loss-label-mismatch", "logits-mismatch")),
+                Item("model-any-shape", "Works for any number of features and classes", 4, ("hardcoded-shapes",)),
+                Item("model-accuracy", "Trained network reaches the accuracy threshold", 22,
+                     ("training-diverged", "underfitting"), requires=("accuracy",)),
+            ),
+        ),
+    ),
+)

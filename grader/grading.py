@@ -1,0 +1,96 @@
+"""Grade a submission: run its functions in the sandbox, judge the plain data, build the report."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from grader.checks import CATALOG
+from grader.report import submission_report
+from grader.sandbox.runner import Limits, Outcome, run_submission
+from grader.source_lines import SourceIndex
+from grader.spec import Exercise, FunctionError, PartResult
+
+
+def grade_path(path: Path, exercise: Exercise, limits: Limits = Limits()) -> dict[str, Any]:
+    """Grade one submission file for one exercise; returns the full report."""
+    exercise_report, isolation = grade_file(path, exercise, limits)
+    return submission_report(str(path), [exercise_report], isolation)
+
+
+def grade_file(path: Path, exercise: Exercise, limits: Limits = Limits()) -> tuple[dict[str, Any], str]:
+    try:
+        source = path.read_text(encoding="utf-8")
+        ast.parse(source, filename=path.name)
+    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        error = FunctionError("<module>", "syntax-error", f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
+        return _unrunnable(exercise, error, getattr(exc, "lineno", None)), "not run"
+    calls = [call for part in exercise.parts for call in part.calls()]
+    run = run_submission(path, calls, list(exercise.constants), limits)
+    report = grade_outcomes(exercise, run.outcomes, run.constants, source)
+    if run.import_error is not None:
+        report["errors"] = [_error_dict(FunctionError("<module>", run.import_error.kind, run.import_error.message,
+                                                      run.import_error.traceback))]
+    report["output"] = run.output
+    report["output_truncated"] = run.output_truncated
+    return report, run.isolation
+
+
+def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: dict[str, Any], source: str) -> dict[str, Any]:
+    """Judge the outcomes of every call (however they were obtained) against the exercise spec."""
+    index = SourceIndex(source)
+    results = [part.evaluate(outcomes, constants) for part in exercise.parts]
+    checks, mistakes, errors, notes, details = [], [], [], [], {}
+    for part, result in zip(exercise.parts, results):
+        checks += [_check(item, result) for item in part.rubric]
+        for finding in result.findings:
+            entry = CATALOG[finding.id]
+            mistakes.append({
+                "id": finding.id, "severity": entry.severity, "title": entry.title,
+                "message": entry.message(finding), "function": result.function,
+                "line": index.locate(result.function, finding.locate),
+                "why": entry.why, "fix": entry.fix,
+            })
+        errors += [_error_dict(e) for e in result.errors]
+        notes += result.notes
+        if result.details:
+            details[result.function] = result.details
+    score = round(sum(c["points"] for c in checks), 2)
+    return {
+        "exercise": exercise.name, "title": exercise.title,
+        "score": score, "max_score": exercise.max_score, "pass_mark": exercise.pass_mark,
+        "passed": score >= exercise.pass_mark,
+        "checks": checks, "mistakes": mistakes, "errors": errors, "notes": notes, "details": details,
+    }
+
+
+def _check(item, result: PartResult) -> dict[str, Any]:
+    blocking = [f for f in result.findings if f.id in item.mistakes and CATALOG[f.id].severity == "error"]
+    unmet = [name for name in item.requires if not result.conditions.get(name, False)]
+    passed = result.ran and not blocking and not unmet
+    if not result.ran:
+        error = result.errors[0] if result.errors else None
+        message = f"{result.function} could not be graded: {error.kind}: {error.message}" if error else "not graded"
+    elif blocking:
+        message = CATALOG[blocking[0].id].message(blocking[0])
+    else:
+        message = "; ".join(result.messages[name] for name in item.requires if name in result.messages) or "ok"
+    return {"id": item.id, "title": item.title, "function": result.function, "passed": passed,
+            "points": item.points if passed else 0, "max_points": item.points, "message": message}
+
+
+def _error_dict(error: FunctionError) -> dict[str, Any]:
+    return {"function": error.function, "kind": error.kind, "message": error.message, "traceback": error.traceback}
+
+
+def _unrunnable(exercise: Exercise, error: FunctionError, line: int | None) -> dict[str, Any]:
+    checks = [{"id": item.id, "title": item.title, "function": part.function, "passed": False, "points": 0,
+               "max_points": item.points, "message": f"not graded: {error.message}"}
+              for part in exercise.parts for item in part.rubric]
+    report = {"exercise": exercise.name, "title": exercise.title, "score": 0, "max_score": exercise.max_score,
+              "pass_mark": exercise.pass_mark, "passed": False, "checks": checks, "mistakes": [],
+              "errors": [_error_dict(error)], "notes": [], "details": {}}
+    if line:
+        report["errors"][0]["line"] = line
+    return report

@@ -1,0 +1,151 @@
+"""Model facts: what a network is, read from its Keras config as plain data.
+
+Equivalent forms reduce to the same facts: an Activation/ReLU/Softmax layer after a
+Dense layer becomes that Dense layer's activation, Dropout and normalization layers
+pass through, nested models are flattened, and the functional API reads like a
+Sequential stack.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu", "Softmax": "softmax"}
+LOSS_NAMES = {
+    "sparsecategoricalcrossentropy": "sparse_categorical_crossentropy",
+    "categoricalcrossentropy": "categorical_crossentropy",
+    "binarycrossentropy": "binary_crossentropy",
+    "binaryfocalcrossentropy": "binary_crossentropy",
+    "categoricalfocalcrossentropy": "categorical_crossentropy",
+    "meansquarederror": "mean_squared_error",
+    "mse": "mean_squared_error",
+    "meanabsoluteerror": "mean_absolute_error",
+    "mae": "mean_absolute_error",
+    "huber": "huber",
+    "hinge": "hinge",
+    "categoricalhinge": "categorical_hinge",
+    "kldivergence": "kl_divergence",
+    "kld": "kl_divergence",
+    "poisson": "poisson",
+}
+
+
+@dataclass(frozen=True)
+class DenseFact:
+    """A Dense layer with the activations applied to its output, in order (linear ones dropped)."""
+
+    position: int  # among the model's Dense layers, from 0
+    name: str
+    units: int
+    activations: tuple[str, ...]
+
+    @property
+    def activation(self) -> str:
+        return self.activations[-1] if self.activations else "linear"
+
+    @property
+    def is_linear(self) -> bool:
+        return not self.activations
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    kind: str
+    input_dim: int | None
+    dense: tuple[DenseFact, ...]
+    compiled: bool
+    loss: str | None
+    from_logits: bool
+    optimizer: str | None
+
+    @property
+    def hidden(self) -> tuple[DenseFact, ...]:
+        return self.dense[:-1]
+
+    @property
+    def output(self) -> DenseFact | None:
+        return self.dense[-1] if self.dense else None
+
+
+def model_facts(config: dict, compiled: bool = True) -> ModelFacts:
+    """Read the facts from a model's full Keras config (as model.to_json() gives it)."""
+    layers = list(_flatten_layers(config))
+    compile_config = config.get("compile_config") if compiled else None
+    loss, from_logits = _loss_facts((compile_config or {}).get("loss"))
+    optimizer = (compile_config or {}).get("optimizer")
+    if isinstance(optimizer, dict):
+        optimizer = optimizer.get("class_name")
+    return ModelFacts(
+        kind=str(config.get("class_name")),
+        input_dim=_input_dim(config, layers),
+        dense=_dense_facts(layers),
+        compiled=bool(compile_config),
+        loss=loss,
+        from_logits=from_logits,
+        optimizer=str(optimizer).lower() if optimizer else None,
+    )
+
+
+def _flatten_layers(config: dict):
+    for layer in config.get("config", {}).get("layers", []):
+        if layer.get("class_name") in ("Sequential", "Functional", "Model"):
+            yield from _flatten_layers(layer)
+        else:
+            yield layer
+
+
+def _dense_facts(layers: list[dict]) -> tuple[DenseFact, ...]:
+    facts: list[dict[str, Any]] = []
+    for layer in layers:
+        name, config = layer.get("class_name"), layer.get("config", {})
+        if name == "Dense":
+            first = activation_name(config.get("activation"))
+            facts.append({"name": config.get("name", ""), "units": int(config.get("units", 0)),
+                          "activations": [first] if first != "linear" else []})
+        elif facts and name in ("Activation", *ACTIVATION_LAYERS):
+            act = activation_name(config.get("activation")) if name == "Activation" else ACTIVATION_LAYERS[name]
+            if act != "linear":
+                facts[-1]["activations"].append(act)
+    return tuple(
+        DenseFact(position=i, name=f["name"], units=f["units"], activations=tuple(f["activations"]))
+        for i, f in enumerate(facts)
+    )
+
+
+def activation_name(activation: Any) -> str:
+    """Canonical name of an activation as Keras serializes it ('relu', None, {'config': 'relu'})."""
+    if isinstance(activation, dict):
+        activation = activation.get("config")
+        if isinstance(activation, dict):
+            activation = activation.get("name")
+    if activation in (None, "", "linear", "identity"):
+        return "linear"
+    return str(activation).lower()
+
+
+def _input_dim(config: dict, layers: list[dict]) -> int | None:
+    shapes = [config.get("config", {}).get("build_input_shape"), (config.get("build_config") or {}).get("input_shape")]
+    for layer in layers:
+        layer_config = layer.get("config", {})
+        shapes += [layer_config.get("batch_shape"), layer_config.get("batch_input_shape"),
+                   (layer.get("build_config") or {}).get("input_shape")]
+        if layer.get("class_name") != "InputLayer":
+            break
+    for shape in shapes:
+        if isinstance(shape, list) and shape and isinstance(shape[-1], int):
+            return shape[-1]
+    return None
+
+
+def _loss_facts(loss: Any) -> tuple[str | None, bool]:
+    if loss is None:
+        return None, False
+    from_logits = False
+    if isinstance(loss, dict):
+        from_logits = bool((loss.get("config") or {}).get("from_logits", False)) if isinstance(loss.get("config"), dict) else False
+        name = loss.get("class_name")
+        if name == "function":
+            name = loss.get("config")
+        loss = name
+    key = str(loss).lower().replace("_", "")
+    return LOSS_NAMES.get(key, str(loss).lower()), from_logits

@@ -1,0 +1,1 @@
+"""Part kinds an exercise spec is assembled from; each judges one student function."""

@@ -1,0 +1,145 @@
+"""Judges build_model: reads the network from its config, then trains it in the grader."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.checks import run_family
+from grader.checks.model import ModelSubject, Probe
+from grader.checks.training import TrainingSubject
+from grader.model.facts import model_facts
+from grader.model.safe_config import UnsafeModel, strip_compile, validate
+from grader.sandbox.runner import Call, Outcome
+from grader.spec import FunctionError, PartResult, RubricItem, failure
+
+MAX_PARAMETERS = 200_000
+
+
+@dataclass(frozen=True)
+class TrainingBudget:
+    """Where the student's EPOCHS / BATCH_SIZE constants are read from, their defaults and caps."""
+
+    epochs: int = 200
+    batch_size: int = 32
+    max_epochs: int = 1000
+    max_steps: int = 60_000  # epochs x batches per epoch, per seed
+
+
+@dataclass(frozen=True)
+class ModelPart:
+    rubric: tuple[RubricItem, ...]
+    dataset: str
+    n_features: int
+    n_classes: int
+    min_accuracy: float  # median test accuracy over the seeds, calibrated with `grader calibrate`
+    underfit_below: float
+    function: str = "build_model"
+    task: str = "multiclass"
+    probes: tuple[tuple[int, int], ...] = ((7, 5),)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    test_size: float = 0.3
+    budget: TrainingBudget = TrainingBudget()
+
+    def calls(self) -> list[Call]:
+        shapes = [(self.n_features, self.n_classes), *self.probes]
+        return [Call(f"{self.function}#{f}x{c}", self.function, (f, c), returns="model") for f, c in shapes]
+
+    def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
+        outcome = outcomes[f"{self.function}#{self.n_features}x{self.n_classes}"]
+        if not outcome.ok:
+            return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
+        config = outcome.value["config"]
+        try:
+            validate(config)
+        except UnsafeModel as exc:
+            return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", str(exc))])
+        facts = model_facts(config, outcome.value["compiled"])
+        subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(outcomes)))
+        result = PartResult(self.function, ran=True, findings=run_family("model", subject))
+        result.details["layers"] = [
+            {"name": d.name, "units": d.units, "activation": d.activation} for d in facts.dense
+        ]
+        result.details["loss"] = facts.loss
+        self._train(config, constants, result)
+        return result
+
+    def _probes(self, outcomes: dict[str, Outcome]):
+        for f, c in self.probes:
+            probe = outcomes[f"{self.function}#{f}x{c}"]
+            if not probe.ok:
+                yield Probe(f, c, None, f"{probe.kind}: {probe.message}")
+                continue
+            try:
+                validate(probe.value["config"])
+            except UnsafeModel:
+                continue  # reported once, for the main call
+            yield Probe(f, c, model_facts(probe.value["config"], probe.value["compiled"]))
+
+    def budget_from(self, constants: dict[str, Any], n_train: int) -> tuple[int, int, list[str]]:
+        """The student's EPOCHS and BATCH_SIZE, capped, with a note for every change made."""
+        notes = []
+        epochs = _positive_int(constants.get("EPOCHS"), self.budget.epochs, "EPOCHS", notes)
+        batch = _positive_int(constants.get("BATCH_SIZE"), self.budget.batch_size, "BATCH_SIZE", notes)
+        if batch > n_train:
+            notes.append(f"BATCH_SIZE = {batch} is more than the {n_train} training rows; used {n_train}")
+            batch = n_train
+        if epochs > self.budget.max_epochs:
+            notes.append(f"EPOCHS = {epochs} is more than the grader allows; trained for {self.budget.max_epochs} epochs")
+            epochs = self.budget.max_epochs
+        steps = -(-n_train // batch)
+        if epochs * steps > self.budget.max_steps:
+            capped = max(1, self.budget.max_steps // steps)
+            notes.append(f"{epochs} epochs of {steps} batches is more than the grader allows; trained for {capped} epochs")
+            epochs = capped
+        return epochs, batch, notes
+
+    def _train(self, config: dict, constants: dict[str, Any], result: PartResult) -> None:
+        from grader import datasets
+        from grader.model.safe_config import rebuild
+        from grader.training.trainer import TrainingError, train
+
+        accuracy = "accuracy"
+        architecture, compile_config = strip_compile(config)
+        if not compile_config:
+            result.conditions[accuracy] = False
+            result.messages[accuracy] = "not trained: the model is not compiled"
+            return
+        data = datasets.training_splits(self.dataset, self.seeds, self.test_size)
+        epochs, batch, notes = self.budget_from(constants, len(data[0].X_train))
+        result.notes += notes
+        try:
+            params = rebuild(architecture, self.n_features).count_params()
+            if params > MAX_PARAMETERS:
+                raise TrainingError(f"the model has {params:,} parameters; this exercise allows at most {MAX_PARAMETERS:,}")
+            run = train(architecture, compile_config, data, self.seeds, epochs, batch)
+        except (TrainingError, UnsafeModel) as exc:
+            result.conditions[accuracy] = False
+            result.messages[accuracy] = f"the grader could not train the model: {exc}"
+            return
+        median = float(np.median(run.final_test_accuracy))
+        result.conditions[accuracy] = median >= self.min_accuracy
+        result.messages[accuracy] = (
+            f"median test accuracy {median:.3f} over {len(self.seeds)} seeds "
+            f"(needs {self.min_accuracy:.2f}; {epochs} epochs, batch size {batch})"
+        )
+        result.findings += run_family("training", TrainingSubject(run.loss, run.train_accuracy, self.underfit_below))
+        result.details["training"] = {
+            "seeds": list(run.seeds), "epochs": epochs, "batch_size": batch,
+            "median_test_accuracy": median, "threshold": self.min_accuracy,
+            "test_accuracy": run.final_test_accuracy.tolist(),
+            "curves": {name: np.nan_to_num(getattr(run, name), nan=-1.0).round(4).tolist()
+                       for name in ("loss", "train_accuracy", "test_loss", "test_accuracy")},
+        }
+
+
+def _positive_int(value: Any, default: int, name: str, notes: list[str]) -> int:
+    if value is None:
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        notes.append(f"{name} = {value!r} is not a positive whole number; used {default}")
+        return default
+    return value

@@ -1,0 +1,50 @@
+"""Judges a normalize(X_train, X_test) function on inputs with distinguishable statistics."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.checks import run_family
+from grader.checks.data import NormalizeSubject, NormalizeTrial
+from grader.datasets import scaling_pair
+from grader.sandbox.runner import Call, Outcome
+from grader.spec import FunctionError, PartResult, RubricItem, failure
+
+
+@dataclass(frozen=True)
+class NormalizePart:
+    rubric: tuple[RubricItem, ...]
+    function: str = "normalize"
+    inputs: tuple = ((60, 30, 1), (105, 45, 2))  # (train rows, test rows, seed) per trial
+
+    def calls(self) -> list[Call]:
+        return [Call(f"{self.function}#{i}", self.function, scaling_pair(*spec)) for i, spec in enumerate(self.inputs)]
+
+    def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
+        trials = []
+        for i, spec in enumerate(self.inputs):
+            X_train, X_test = scaling_pair(*spec)
+            outcome = outcomes[f"{self.function}#{i}"]
+            if not outcome.ok:
+                return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
+            value = outcome.value
+            problem = _shape_problem(value, X_train, X_test)
+            if problem:
+                return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", problem)])
+            out_train, out_test = (np.asarray(v, dtype=float) for v in value)
+            trials.append(NormalizeTrial(X_train, X_test, out_train, out_test))
+        return PartResult(self.function, ran=True, findings=run_family("normalize", NormalizeSubject(tuple(trials))))
+
+
+def _shape_problem(value: Any, X_train: np.ndarray, X_test: np.ndarray) -> str:
+    if not isinstance(value, tuple) or len(value) != 2:
+        return "normalize should return a tuple (X_train_scaled, X_test_scaled)"
+    for name, got, want in (("X_train_scaled", value[0], X_train), ("X_test_scaled", value[1], X_test)):
+        got = np.asarray(got)
+        if got.shape != want.shape:
+            return f"{name} has shape {got.shape}; expected {want.shape}, the shape of the input"
+        if not np.isfinite(got).all():
+            return f"{name} contains NaN or infinite values"
+    return ""

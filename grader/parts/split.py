@@ -1,0 +1,83 @@
+"""Judges a split_data(X, y) function on traceable inputs (see grader.datasets)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.checks import run_family
+from grader.checks.data import SplitSubject, SplitTrial
+from grader.datasets import traceable_classification
+from grader.sandbox.runner import Call, Outcome
+from grader.spec import FunctionError, PartResult, RubricItem, failure
+
+DEFAULT_INPUTS = (((60, 50, 40), 5, 1), ((80, 70, 30, 20), 3, 2))
+
+
+class InvalidReturn(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    rubric: tuple[RubricItem, ...]
+    function: str = "split_data"
+    test_size: float = 0.3
+    inputs: tuple = DEFAULT_INPUTS  # (class sizes, n_features, seed) per trial
+
+    def _data(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        sizes, n_features, seed = self.inputs[index]
+        return traceable_classification(sizes, n_features, seed)
+
+    def calls(self) -> list[Call]:
+        calls = []
+        for i in range(len(self.inputs)):
+            X, y = self._data(i)
+            calls += [Call(f"{self.function}#{i}", self.function, (X, y)),
+                      Call(f"{self.function}#{i}-again", self.function, (X, y))]
+        return calls
+
+    def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
+        trials = []
+        for i in range(len(self.inputs)):
+            X, y = self._data(i)
+            first, again = outcomes[f"{self.function}#{i}"], outcomes[f"{self.function}#{i}-again"]
+            if not first.ok:
+                return PartResult(self.function, ran=False, errors=[failure(self.function, first)])
+            try:
+                train_ids, test_ids, y_train, y_test = trace_split(X, y, first.value)
+                repeat = trace_split(X, y, again.value)[1] if again.ok else None
+            except InvalidReturn as exc:
+                return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", str(exc))])
+            trials.append(SplitTrial(y, train_ids, test_ids, y_train, y_test, repeat))
+        findings = run_family("split", SplitSubject(tuple(trials), self.test_size))
+        return PartResult(self.function, ran=True, findings=findings)
+
+
+def trace_split(X: np.ndarray, y: np.ndarray, value: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Map a returned (X_train, X_test, y_train, y_test) back to input row ids via the id column."""
+    if not isinstance(value, tuple) or len(value) != 4:
+        raise InvalidReturn(f"split_data returned {_describe(value)}; expected a tuple (X_train, X_test, y_train, y_test)")
+    X_train, X_test, y_train, y_test = (np.asarray(v) for v in value)
+    for name, array, dims in (("X_train", X_train, 2), ("X_test", X_test, 2), ("y_train", y_train, 1), ("y_test", y_test, 1)):
+        if array.ndim != dims:
+            raise InvalidReturn(f"{name} has {array.ndim} dimension(s); expected {dims} (in the order X_train, X_test, y_train, y_test)")
+    if X_train.shape[1:] != X.shape[1:] or X_test.shape[1:] != X.shape[1:]:
+        raise InvalidReturn(f"X_train/X_test have {X_train.shape[1]}/{X_test.shape[1]} columns; the input X has {X.shape[1]}")
+    if len(X_train) != len(y_train) or len(X_test) != len(y_test):
+        raise InvalidReturn(f"X_train has {len(X_train)} rows but y_train {len(y_train)}, X_test {len(X_test)} but y_test {len(y_test)}")
+    ids = []
+    for part in (X_train, X_test):
+        row_ids = np.rint(part[:, 0]).astype(np.int64)
+        if not np.allclose(part[:, 0], row_ids) or (row_ids < 0).any() or (row_ids >= len(X)).any() \
+                or not np.allclose(part, X[np.clip(row_ids, 0, len(X) - 1)]):
+            raise InvalidReturn("the returned rows are not rows of X: split_data should only split, not change the values")
+        ids.append(row_ids)
+    return ids[0], ids[1], y_train, y_test
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} values"
+    return "None" if value is None else f"a {type(value).__name__}"

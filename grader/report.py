@@ -1,0 +1,39 @@
+"""The one structured report a grading produces. Every output format renders it; none recomputes it.
+
+It is plain data (dicts, lists, strings, numbers) so it crosses processes as JSON.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def submission_report(submission: str, exercises: list[dict[str, Any]], isolation: str) -> dict[str, Any]:
+    from datetime import datetime, timezone
+
+    from grader import __version__
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "submission": submission,
+        "grader_version": __version__,
+        "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "isolation": isolation,
+        "exercises": exercises,
+    }
+
+
+def all_passed(report: dict[str, Any]) -> bool:
+    return all(exercise["passed"] for exercise in report["exercises"])
+
+
+def write_json(report: dict[str, Any], path: Path | str) -> None:
+    text = json.dumps(report, indent=2, allow_nan=False)
+    if str(path) == "-":
+        print(text)
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text + "\n")
