@@ -88,8 +88,8 @@ def softmax_hidden_activation(s: ModelSubject):
     why="The output activation decides what the outputs mean. For one class out of several, softmax "
         "gives a probability per class that sums to 1; sigmoid is for yes/no or independent labels; "
         "relu or tanh outputs are not probabilities at all.",
-    fix="use activation='softmax' on the output layer for a multi-class task "
-        "(or a linear output with a loss built with from_logits=True)",
+    fix="match the output to the task: softmax for one class out of several (or a linear output with "
+        "from_logits=True in the loss), sigmoid for yes/no or independent labels, linear for a number",
 )
 def wrong_output_activation(s: ModelSubject):
     out = s.facts.output

@@ -9,6 +9,7 @@ measurements are the grader's own.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +107,7 @@ def train(architecture: dict, compile_config: dict, datasets: list[Dataset], see
         loss, train_acc, test_loss, test_acc = (np.asarray(c).T for c in run())
         predictions = np.stack([np.asarray(measure(m, lf, t[2], t[3])[2]) for m, _, lf, _, t in replicas])
     except (ValueError, TypeError, tf.errors.OpError) as exc:
-        raise TrainingError(_first_line(exc)) from None
+        raise TrainingError(_error_summary(exc)) from None
     return TrainingRun(tuple(seeds), epochs, batch_size, loss, train_acc, test_loss, test_acc, predictions)
 
 
@@ -124,6 +125,11 @@ def _from_logits(compile_config: dict) -> bool:
     return isinstance(loss, dict) and isinstance(loss.get("config"), dict) and bool(loss["config"].get("from_logits"))
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+def _error_summary(exc: Exception) -> str:
+    """The informative line of a (possibly multi-line, traced) TensorFlow error."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = re.match(r"^\w*(Error|Exception): (.+)", line)
+        if match:
+            return match.group(2)[:300]
+    return (lines[-1] if lines else type(exc).__name__)[:300]

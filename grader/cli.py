@@ -1,0 +1,183 @@
+"""Command line: grader check | list | explain | calibrate | demo."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# TensorFlow logs to stderr at import; keep the grader's own output readable.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Grade neural-network exercises.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="grade submissions (.py files, or folders holding them)")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--exercise", help="exercise name (default: inferred from the file name)")
+    check.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout); "
+                                                     "default: reports/<exercise>.json")
+    check.set_defaults(run=_check)
+
+    listing = sub.add_parser("list", help="list exercises, or with --mistakes the mistake catalog")
+    listing.add_argument("--mistakes", action="store_true")
+    listing.set_defaults(run=_list)
+
+    explain = sub.add_parser("explain", help="explain a mistake id")
+    explain.add_argument("id")
+    explain.set_defaults(run=_explain)
+
+    calibrate = sub.add_parser("calibrate", help="train the reference over many seeds and show the threshold's margin")
+    calibrate.add_argument("exercise")
+    calibrate.add_argument("--seeds", type=int, default=30)
+    calibrate.set_defaults(run=_calibrate)
+
+    demo = sub.add_parser("demo", help="grade the bundled reference and sample submissions")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _exercise(name: str):
+    from grader.exercises import UnknownExercise, load
+
+    try:
+        return load(name)
+    except UnknownExercise as exc:
+        raise UsageError(str(exc)) from None
+
+
+def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
+    """The (file, exercise) pairs a PATH stands for."""
+    from grader.exercises import names
+
+    if not path.exists():
+        raise UsageError(f"no such file or folder: {path}")
+    if path.is_file():
+        name = exercise or path.stem
+        if name not in names():
+            raise UsageError(f"cannot tell which exercise {path} is; pass --exercise (one of: {', '.join(names())})")
+        return [(path, name)]
+    wanted = [exercise] if exercise else names()
+    found = []
+    for name in wanted:
+        for candidate in (path / f"{name}.py", path / "exercises" / f"{name}.py"):
+            if candidate.is_file():
+                found.append((candidate, name))
+                break
+    if not found:
+        raise UsageError(f"{path} holds no exercise file ({', '.join(f'{n}.py' for n in wanted)})")
+    return found
+
+
+def _check(args) -> int:
+    from grader.report import all_passed
+
+    targets = [pair for path in args.paths for pair in resolve(Path(path), args.exercise)]
+    if args.exercise:
+        _exercise(args.exercise)
+    if args.json and args.json != "-" and len(targets) > 1:
+        raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
+    passed = True
+    for path, name in targets:
+        passed &= all_passed(_grade_and_report(path, name, args.json))
+    return 0 if passed else 1
+
+
+def _grade_and_report(path: Path, name: str, json_destination: str | None) -> dict:
+    """Grade one file, print the feedback and write the JSON report ('-': JSON on stdout only)."""
+    from grader.grading import grade_path
+    from grader.render.terminal import print_report
+    from grader.report import write_json
+
+    report = grade_path(path, _exercise(name))
+    destination = json_destination or _default_report_path(path, name)
+    if destination != "-":
+        print_report(report)
+    write_json(report, destination)
+    if destination != "-":
+        print(f"  report: {destination}\n")
+    return report
+
+
+def _default_report_path(path: Path, exercise: str) -> str:
+    folder = path.resolve().parent.name
+    label = exercise if folder in ("exercises", "") else f"{folder}-{exercise}"
+    return str(Path("reports") / f"{label}.json")
+
+
+def _list(args) -> int:
+    from grader.exercises import load, names
+
+    if args.mistakes:
+        from grader.checks import CATALOG
+
+        for entry in CATALOG.values():
+            print(f"{entry.id:<28} {entry.severity:<8} {entry.family:<10} {entry.title}")
+        return 0
+    for name in names():
+        spec = load(name)
+        print(f"{name:<16} {spec.title}  ({spec.max_score:g} points, pass mark {spec.pass_mark:g})")
+    return 0
+
+
+def _explain(args) -> int:
+    from grader.checks import CATALOG
+
+    entry = CATALOG.get(args.id)
+    if entry is None:
+        raise UsageError(f"unknown mistake id {args.id!r}; see `grader list --mistakes`")
+    print(f"{entry.id} ({entry.severity}, {entry.family}): {entry.title}\n\nWhy it matters: {entry.why}\n\nHow to fix it: {entry.fix}")
+    return 0
+
+
+def _calibrate(args) -> int:
+    from grader.calibration import calibrate, describe
+
+    if args.seeds < 3:
+        raise UsageError("--seeds must be at least 3")
+    result = calibrate(_exercise(args.exercise), args.seeds)
+    print(describe(result))
+    return 0 if result.margin > 0 else 1
+
+
+def _demo(args) -> int:
+    """Grade the reference (must get full marks) and every bundled sample (each must show a mistake)."""
+    from grader.paths import reference_dir
+
+    root = reference_dir().parent
+    submissions = [reference_dir() / "iris_net.py", *sorted((root / "samples").glob("*/iris_net.py"))]
+    verdicts = []
+    for path in submissions:
+        report = _grade_and_report(path, "iris_net", None)
+        exercise = report["exercises"][0]
+        if path.parent == reference_dir():
+            verdicts.append(exercise["score"] == exercise["max_score"])
+        else:
+            verdicts.append(any(m["severity"] == "error" for m in exercise["mistakes"]))
+    print("demo:", "as expected: the reference gets full marks and every sample's mistakes are found"
+          if all(verdicts) else "UNEXPECTED: see the reports above")
+    return 0 if all(verdicts) else 1

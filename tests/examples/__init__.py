@@ -1,0 +1,27 @@
+"""Example code for the mistake catalog, and one cached way to grade it.
+
+mistakes/<id>.py holds BAD (code that makes that mistake) and GOOD (its closest correct
+counterpart) for every catalog id; correct_forms.py holds equivalent ways of writing a
+correct solution. Each example defines only the functions it is about: the rest come
+from the reference solution (see tests.harness.grade_source).
+"""
+from __future__ import annotations
+
+import runpy
+from functools import lru_cache
+from pathlib import Path
+
+from tests.harness import grade_source
+
+MISTAKES = Path(__file__).parent / "mistakes"
+
+
+def mistake_example(mistake_id: str) -> dict[str, str]:
+    """The BAD and GOOD sources for one catalog id."""
+    return runpy.run_path(str(MISTAKES / f"{mistake_id}.py"))
+
+
+@lru_cache(maxsize=None)
+def graded(source: str) -> dict:
+    """The grader's report for example code, graded once per test session."""
+    return grade_source(source)

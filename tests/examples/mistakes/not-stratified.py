@@ -1,0 +1,11 @@
+"""A shuffled split without stratify=y: the classes' shares drift between the sets."""
+
+BAD = """
+def split_data(X, y):
+    return train_test_split(X, y, test_size=0.3, random_state=42)
+"""
+
+GOOD = """
+def split_data(X, y):
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=42)
+"""

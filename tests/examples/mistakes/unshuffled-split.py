@@ -1,0 +1,11 @@
+"""shuffle=False on data sorted by species: the test set is the last species only."""
+
+BAD = """
+def split_data(X, y):
+    return train_test_split(X, y, test_size=0.3, shuffle=False)
+"""
+
+GOOD = """
+def split_data(X, y):
+    return train_test_split(X, y, test_size=0.3, shuffle=True, stratify=y, random_state=42)
+"""
