@@ -8,6 +8,9 @@ import numpy as np
 from grader.checks.catalog import Finding, mistake
 
 EXPLODING_FACTOR = 10.0
+# No sane run comes near this (cross-entropy at chance is ln(n_classes)); a huge learning rate
+# can reach it within the first epoch, so the first epoch's mean is no baseline for growth then.
+LOSS_CEILING = 1e3
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,16 @@ def training_diverged(s: TrainingSubject):
         return
     broken = ~np.isfinite(loss).all(axis=1)
     first = np.where(np.isfinite(loss[:, 0]), loss[:, 0], np.inf)
-    exploding = np.isfinite(loss).all(axis=1) & (loss[:, -1] > EXPLODING_FACTOR * np.maximum(first, 1e-12))
-    bad = int((broken | exploding).sum())
+    exploding = ~broken & (loss[:, -1] > EXPLODING_FACTOR * np.maximum(first, 1e-12))
+    huge = ~broken & (loss.max(axis=1) > LOSS_CEILING)
+    bad = int((broken | exploding | huge).sum())
     if bad:
-        what = "became NaN or infinite" if broken.any() else f"grew more than {EXPLODING_FACTOR:g}-fold"
+        if broken.any():
+            what = "became NaN or infinite"
+        elif exploding.any():
+            what = f"grew more than {EXPLODING_FACTOR:g}-fold"
+        else:
+            what = f"rose above {LOSS_CEILING:g}"
         yield Finding("training-diverged", f"in {bad} of {len(loss)} training runs the loss {what}",
                       "a loss that shrinks during training", "call:compile")
 

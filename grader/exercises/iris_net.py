@@ -34,9 +34,10 @@ SPEC = Exercise(
         ),
         ModelPart(
             dataset="iris", n_features=4, n_classes=3,
-            # Calibrated with `grader calibrate iris_net`: the reference's median over 3 seeds
-            # stays above 0.91 at the default budget; a broken network scores far below.
-            min_accuracy=0.85, underfit_below=0.75,
+            # Calibrated with `grader calibrate iris_net`: over 30 seeds the reference never scored
+            # below 0.84 on one seed, nor 0.89 as a median of 3; 0.80 leaves room for correct
+            # variants (fewer units, another batch size), while broken networks score about 0.33-0.6.
+            min_accuracy=0.80, underfit_below=0.75,
             rubric=(
                 Item("model-compiled", "The model is compiled", 2, ("not-compiled",)),
                 Item("model-hidden-layers", "Hidden layers with a non-linear activation", 8,

@@ -25,3 +25,11 @@ def mistake_example(mistake_id: str) -> dict[str, str]:
 def graded(source: str) -> dict:
     """The grader's report for example code, graded once per test session."""
     return grade_source(source)
+
+
+def assert_clean(report: dict) -> None:
+    """No mistake, no error, and the grader could train the network (else its accuracy points are lost)."""
+    assert report["mistakes"] == [], [m["message"] for m in report["mistakes"]]
+    assert report["errors"] == [], report["errors"]
+    accuracy = next(c for c in report["checks"] if c["id"] == "model-accuracy")
+    assert "training" in report["details"].get("build_model", {}), accuracy["message"]

@@ -19,7 +19,6 @@ def build_model(n_features, n_classes):
         keras.layers.Dense(16, activation="relu"),
         keras.layers.Dense(n_classes, activation="softmax"),
     ])
-    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(),
-                  metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 """
