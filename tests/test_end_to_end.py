@@ -6,7 +6,7 @@ import pytest
 from grader.exercises import load
 from grader.grading import grade_path
 from grader.sandbox.runner import Limits
-from harness import REFERENCE, ROOT
+from tests.harness import REFERENCE, ROOT
 
 IRIS = load("iris_net")
 FUNCTIONS = {"split_data", "normalize", "output_activation", "build_model"}

@@ -1,0 +1,55 @@
+import json
+
+import keras
+import pytest
+
+from grader.model.facts import model_facts
+from grader.model.safe_config import UnsafeModel, rebuild, strip_compile, validate
+
+
+def config_of(model) -> dict:
+    return json.loads(model.to_json())
+
+
+def lesson_model(n_features=4, n_classes=3):
+    model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(n_classes, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_a_builtin_model_rebuilds_with_the_same_structure():
+    config = config_of(lesson_model())
+    architecture, compile_config = strip_compile(config)
+    rebuilt = rebuild(architecture, 4)
+    assert [type(layer).__name__ for layer in rebuilt.layers] == ["Dense", "Dense"]
+    assert rebuilt.count_params() == lesson_model().count_params()
+    assert compile_config["loss"] == "sparse_categorical_crossentropy"
+
+
+def test_lambda_layers_are_refused_with_a_clear_message():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Dense(3)])
+    with pytest.raises(UnsafeModel, match="Lambda"):
+        validate(config_of(model))
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda c: c["config"]["layers"][1].update(module="os", class_name="system"),
+    lambda c: c["config"]["layers"][1].update(registered_name="student>Dense"),
+    lambda c: c["config"]["layers"][1]["config"].update(kernel_initializer={"module": "builtins", "class_name": "eval", "config": {}}),
+])
+def test_objects_from_outside_keras_are_refused(tamper):
+    config = config_of(lesson_model())
+    tamper(config)
+    with pytest.raises(UnsafeModel):
+        validate(config)
+
+
+def test_functional_and_sequential_forms_give_the_same_facts():
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Activation("relu")(keras.layers.Dense(16)(inputs))
+    functional = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+    functional.compile(optimizer=keras.optimizers.Adam(), loss=keras.losses.SparseCategoricalCrossentropy())
+    a, b = model_facts(config_of(functional)), model_facts(config_of(lesson_model()))
+    assert [(d.units, d.activation) for d in a.dense] == [(d.units, d.activation) for d in b.dense] == [(16, "relu"), (3, "softmax")]
+    assert (a.loss, a.from_logits, a.input_dim) == (b.loss, b.from_logits, b.input_dim) == ("sparse_categorical_crossentropy", False, 4)
