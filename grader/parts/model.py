@@ -97,7 +97,6 @@ class ModelPart:
 
     def _train(self, config: dict, constants: dict[str, Any], result: PartResult) -> None:
         from grader import datasets
-        from grader.model.safe_config import rebuild
         from grader.training.trainer import TrainingError, train
 
         accuracy = "accuracy"
@@ -110,10 +109,7 @@ class ModelPart:
         epochs, batch, notes = self.budget_from(constants, len(data[0].X_train))
         result.notes += notes
         try:
-            params = rebuild(architecture, self.n_features).count_params()
-            if params > MAX_PARAMETERS:
-                raise TrainingError(f"the model has {params:,} parameters; this exercise allows at most {MAX_PARAMETERS:,}")
-            run = train(architecture, compile_config, data, self.seeds, epochs, batch)
+            run = train(architecture, compile_config, data, self.seeds, epochs, batch, MAX_PARAMETERS)
         except (TrainingError, UnsafeModel) as exc:
             result.conditions[accuracy] = False
             result.messages[accuracy] = f"the grader could not train the model: {exc}"
@@ -124,7 +120,7 @@ class ModelPart:
             f"median test accuracy {median:.3f} over {len(self.seeds)} seeds "
             f"(needs {self.min_accuracy:.2f}; {epochs} epochs, batch size {batch})"
         )
-        result.findings += run_family("training", TrainingSubject(run.loss, run.train_accuracy, self.underfit_below))
+        result.findings += run_family("training", TrainingSubject(run.initial_loss, run.loss, run.train_accuracy, self.underfit_below))
         result.details["training"] = {
             "seeds": list(run.seeds), "epochs": epochs, "batch_size": batch,
             "median_test_accuracy": median, "threshold": self.min_accuracy,

@@ -36,6 +36,7 @@ class TrainingRun:
     seeds: tuple[int, ...]
     epochs: int
     batch_size: int
+    initial_loss: np.ndarray  # per seed, on the training rows before any update: the baseline for divergence
     loss: np.ndarray
     train_accuracy: np.ndarray
     test_loss: np.ndarray
@@ -48,10 +49,11 @@ class TrainingRun:
 
 
 def train(architecture: dict, compile_config: dict, datasets: list[Dataset], seeds: tuple[int, ...],
-          epochs: int, batch_size: int) -> TrainingRun:
+          epochs: int, batch_size: int, max_parameters: int | None = None) -> TrainingRun:
     """Train one fresh copy of the model per seed, seed i on datasets[i], measuring every epoch.
 
     The datasets must have the same number of rows (e.g. several stratified splits).
+    A model with more than max_parameters weights is refused before any training.
     """
     import keras
     import tensorflow as tf
@@ -65,6 +67,9 @@ def train(architecture: dict, compile_config: dict, datasets: list[Dataset], see
         tensors = tuple(tf.constant(a, t) for a, t in ((data.X_train, tf.float32), (data.y_train, tf.int32),
                                                         (data.X_test, tf.float32), (data.y_test, tf.int32)))
         replicas.append((model, optimizer, rebuild_loss(compile_config), seed, tensors))
+        if max_parameters is not None and model.count_params() > max_parameters:
+            raise TrainingError(f"the model has {model.count_params():,} parameters; "
+                                f"this exercise allows at most {max_parameters:,}")
 
     n = len(datasets[0].X_train)
     batch_size = max(1, min(int(batch_size), n))
@@ -104,11 +109,12 @@ def train(architecture: dict, compile_config: dict, datasets: list[Dataset], see
         return [c.stack() for c in curves]
 
     try:
+        initial = np.array([float(measure(m, lf, t[0], t[1])[0]) for m, _, lf, _, t in replicas])
         loss, train_acc, test_loss, test_acc = (np.asarray(c).T for c in run())
         predictions = np.stack([np.asarray(measure(m, lf, t[2], t[3])[2]) for m, _, lf, _, t in replicas])
     except (ValueError, TypeError, tf.errors.OpError) as exc:
         raise TrainingError(_error_summary(exc)) from None
-    return TrainingRun(tuple(seeds), epochs, batch_size, loss, train_acc, test_loss, test_acc, predictions)
+    return TrainingRun(tuple(seeds), epochs, batch_size, initial, loss, train_acc, test_loss, test_acc, predictions)
 
 
 def _predict_classes(out, from_logits: bool):
