@@ -330,3 +330,13 @@ def test_min_max_scaling_is_not_standardized(data):
     assume(not any(_close((lo, hi - lo), s) for s in stats.values()))
     out = (X_train - lo) / (hi - lo), (X_test - lo) / (hi - lo)
     assert normalize_ids(X_train, X_test, out) == ["not-standardized"]
+
+
+@PROPERTY
+@given(scaling_inputs(), st.sampled_from(["test", "both"]))
+def test_train_mean_with_a_leaked_standard_deviation_is_a_leak(data, source):
+    X_train, X_test = data
+    leaked_std = stats_of(X_test if source == "test" else np.vstack([X_train, X_test]), 0)[1]
+    assume(not any(np.allclose(leaked_std, X_train.std(axis=0, ddof=d), rtol=1e-2) for d in (0, 1)))
+    out = scale_with((X_train.mean(axis=0), leaked_std), X_train, X_test)
+    assert normalize_ids(X_train, X_test, out) == ["test-statistics-leak"]

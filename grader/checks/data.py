@@ -167,44 +167,46 @@ def _affine(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
     return np.array(centers), np.array(scales)
 
 
-def _stats(x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(x.mean(axis=0), x.std(axis=0, ddof=ddof)) for ddof in (0, 1)]
-
-
-def _uses(fitted, x: np.ndarray) -> bool:
-    if fitted is None:
-        return False
+def _origins(fitted: tuple[np.ndarray, np.ndarray], sets: dict[str, np.ndarray]) -> tuple[set[str], set[str]]:
+    """The sets whose mean the center matches, and whose standard deviation (ddof 0 or 1) the scale matches."""
     center, scale = fitted
-    return any(
-        np.allclose(center, mean, rtol=1e-3, atol=1e-3 * std) and np.allclose(scale, std, rtol=1e-3)
-        for mean, std in _stats(x)
-    )
+    centers = {name for name, x in sets.items()
+               if np.allclose(center, x.mean(axis=0), rtol=1e-3, atol=1e-3 * x.std(axis=0))}
+    scales = {name for name, x in sets.items()
+              if any(np.allclose(scale, x.std(axis=0, ddof=d), rtol=1e-3) for d in (0, 1))}
+    return centers, scales
 
 
 def normalize_verdict(trial: NormalizeTrial) -> tuple[str | None, str]:
-    """Which mistake (if any) one normalize call shows, and what was observed."""
+    """Which mistake (if any) one normalize call shows, and what was observed.
+
+    Where statistics of different sets coincide, the reading that is not a mistake wins.
+    """
     xtr, xte = trial.X_train, trial.X_test
-    if np.allclose(trial.out_train, xtr) and np.allclose(trial.out_test, xte):
+    test_unchanged = np.allclose(trial.out_test, xte)
+    if np.allclose(trial.out_train, xtr) and test_unchanged:
         return "no-normalization", "both sets came back unchanged"
     train_map, test_map = _affine(xtr, trial.out_train), _affine(xte, trial.out_test)
-    both = np.vstack([xtr, xte])
     if train_map is None or test_map is None:
         return "not-standardized", "the result is not a shift and scale of each feature"
-    if _uses(train_map, xtr):
-        if _uses(test_map, xtr):
-            return None, ""
-        if _uses(test_map, xte):
-            return "scaled-separately", "X_test was standardized with its own mean and standard deviation"
-        if np.allclose(trial.out_test, xte):
-            return "no-normalization", "X_train was standardized but X_test came back unchanged"
-        if _uses(test_map, both):
-            return "test-statistics-leak", "X_test was scaled with statistics of train and test together"
-        return "not-standardized", "X_test was scaled with numbers other than X_train's mean and standard deviation"
-    if _uses(train_map, both):
-        return "test-statistics-leak", "the mean and standard deviation were taken from train and test together"
-    if _uses(train_map, xte):
-        return "test-statistics-leak", "the mean and standard deviation were taken from X_test"
-    return "not-standardized", "the features were scaled, but not to mean 0 and standard deviation 1 on X_train"
+    sets = {"train": xtr, "train and test together": np.vstack([xtr, xte]), "test": xte}
+    train_centers, train_scales = _origins(train_map, sets)
+    leaked = [f"the {what} of {sorted(found)[0]}" for what, found in (("mean", train_centers), ("standard deviation", train_scales))
+              if found and "train" not in found]
+    if leaked:
+        return "test-statistics-leak", f"X_train was scaled with {' and '.join(leaked)}"
+    if "train" not in train_centers or "train" not in train_scales:
+        return "not-standardized", "the features were scaled, but not to mean 0 and standard deviation 1 on X_train"
+    test_centers, test_scales = _origins(test_map, sets)
+    if "train" in test_centers and "train" in test_scales:
+        return None, ""
+    if "test" in test_centers and "test" in test_scales:
+        return "scaled-separately", "X_test was standardized with its own mean and standard deviation"
+    if test_unchanged:
+        return "no-normalization", "X_train was standardized but X_test came back unchanged"
+    if (test_centers | test_scales) - {"train"}:
+        return "test-statistics-leak", "X_test was scaled with statistics that include the test rows"
+    return "not-standardized", "X_test was scaled with numbers other than X_train's mean and standard deviation"
 
 
 def _normalize_mistake(id: str, **text):
