@@ -1,7 +1,6 @@
 """Calibrate an exercise's accuracy threshold against its reference solution over many seeds."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass
 
@@ -10,7 +9,7 @@ import numpy as np
 from grader import datasets
 from grader.model.safe_config import strip_compile
 from grader.parts.model import ModelPart
-from grader.paths import reference_file
+from grader.paths import load_reference
 from grader.spec import Exercise
 from grader.training.trainer import train
 
@@ -30,10 +29,7 @@ class Calibration:
 
 def calibrate(exercise: Exercise, n_seeds: int = 30) -> Calibration:
     part = next(p for p in exercise.parts if isinstance(p, ModelPart))
-    path = reference_file(exercise.name)
-    spec = importlib.util.spec_from_file_location(f"reference_{exercise.name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # the reference is trusted code
+    module = load_reference(exercise.name)
     config = json.loads(getattr(module, part.function)(part.n_features, part.n_classes).to_json())
     architecture, compile_config = strip_compile(config)
     seeds = tuple(range(1000, 1000 + n_seeds))

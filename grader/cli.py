@@ -96,9 +96,9 @@ def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
 def _check(args) -> int:
     from grader.report import all_passed
 
-    targets = [pair for path in args.paths for pair in resolve(Path(path), args.exercise)]
     if args.exercise:
-        _exercise(args.exercise)
+        _exercise(args.exercise)  # an unknown name is a usage error before anything else
+    targets = [pair for path in args.paths for pair in resolve(Path(path), args.exercise)]
     if args.json and args.json != "-" and len(targets) > 1:
         raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
     passed = True

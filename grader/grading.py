@@ -19,22 +19,31 @@ def grade_path(path: Path, exercise: Exercise, limits: Limits = Limits()) -> dic
 
 
 def grade_file(path: Path, exercise: Exercise, limits: Limits = Limits()) -> tuple[dict[str, Any], str]:
+    calls = [call for part in exercise.parts for call in part.calls()]
     try:
         source = path.read_text(encoding="utf-8")
         ast.parse(source, filename=path.name)
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
-        error = FunctionError("<module>", "syntax-error", f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
-        return _unrunnable(exercise, error, getattr(exc, "lineno", None)), "not run"
-    calls = [call for part in exercise.parts for call in part.calls()]
+        # Nothing is run: every call fails the way a failed import does.
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
+        failure = Outcome(False, kind="syntax-error", message=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
+        report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, ""), failure)
+        report["errors"][0]["line"] = line
+        return report, "not run"
     run = run_submission(path, calls, list(exercise.constants), limits)
     report = grade_outcomes(exercise, run.outcomes, run.constants, source)
     if run.import_error is not None:
-        report["errors"] = [_error_dict(FunctionError("<module>", run.import_error.kind, run.import_error.message,
-                                                      run.import_error.traceback))]
+        report = _module_failed(report, run.import_error)
     report["output"] = run.output
     report["output_truncated"] = run.output_truncated
     return report, run.isolation
+
+
+def _module_failed(report: dict[str, Any], failure: Outcome) -> dict[str, Any]:
+    """A failure of the whole module is reported once, not once per function."""
+    report["errors"] = [_error_dict(FunctionError("<module>", failure.kind, failure.message, failure.traceback))]
+    return report
 
 
 def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: dict[str, Any], source: str) -> dict[str, Any]:
@@ -82,15 +91,3 @@ def _check(item, result: PartResult) -> dict[str, Any]:
 
 def _error_dict(error: FunctionError) -> dict[str, Any]:
     return {"function": error.function, "kind": error.kind, "message": error.message, "traceback": error.traceback}
-
-
-def _unrunnable(exercise: Exercise, error: FunctionError, line: int | None) -> dict[str, Any]:
-    checks = [{"id": item.id, "title": item.title, "function": part.function, "passed": False, "points": 0,
-               "max_points": item.points, "message": f"not graded: {error.message}"}
-              for part in exercise.parts for item in part.rubric]
-    report = {"exercise": exercise.name, "title": exercise.title, "score": 0, "max_score": exercise.max_score,
-              "pass_mark": exercise.pass_mark, "passed": False, "checks": checks, "mistakes": [],
-              "errors": [_error_dict(error)], "notes": [], "details": {}}
-    if line:
-        report["errors"][0]["line"] = line
-    return report

@@ -7,7 +7,6 @@ exercising everything else the real pipeline does. End-to-end tests use the sand
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import textwrap
 import types
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from grader.exercises import load
 from grader.grading import grade_outcomes
+from grader.paths import load_reference
 from grader.sandbox import child
 from grader.sandbox.runner import outcome_from_event, call_request
 
@@ -22,16 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"
 
 
-def reference_module(name: str = "iris_net") -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(f"reference_{name}", REFERENCE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def example_module(source: str, exercise: str = "iris_net", path: str = "example.py") -> types.ModuleType:
     """The reference module with the example's definitions laid over it."""
-    module = reference_module(exercise)
+    module = load_reference(exercise)
     exec(compile(textwrap.dedent(source), path, "exec"), module.__dict__)
     return module
 

@@ -97,7 +97,7 @@ class _Child:
     """One child process working through a list of calls until it finishes or fails."""
 
     def __init__(self, submission: Path, calls: list[Call], constants: list[str], limits: Limits, scratch: Path):
-        self.submission, self.calls, self.limits, self.scratch = submission, calls, limits, scratch
+        self.submission, self.limits, self.scratch = submission, limits, scratch
         self.request = {
             "constants": constants,
             "calls": [call_request(c) for c in calls],
@@ -130,7 +130,7 @@ class _Child:
             proc.stdin.close()
         except BrokenPipeError:
             pass
-        current, timed_out = self._read_events(read_fd, proc)
+        current, timed_out = self._read_events(read_fd)
         _kill_group(proc)
         proc.wait()
         collector.join(timeout=5)
@@ -145,7 +145,7 @@ class _Child:
         resource.setrlimit(resource.RLIMIT_CPU, (self.limits.cpu_seconds, self.limits.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    def _read_events(self, fd: int, proc: subprocess.Popen) -> tuple[str | None, bool]:
+    def _read_events(self, fd: int) -> tuple[str | None, bool]:
         """Read events until the child finishes; return the call in progress if it died."""
         selector = selectors.DefaultSelector()
         selector.register(fd, selectors.EVENT_READ)
