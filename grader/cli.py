@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+from grader.sandbox.isolation import SandboxError
 
 # TensorFlow logs to stderr at import; keep the grader's own output readable.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -21,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except UsageError as exc:
+    except (UsageError, SandboxError) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
@@ -102,18 +106,33 @@ def _check(args) -> int:
     if args.json and args.json != "-" and len(targets) > 1:
         raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
     passed = True
-    for path, name in targets:
-        passed &= all_passed(_grade_and_report(path, name, args.json))
+    with _sandbox() as sandbox:
+        for path, name in targets:
+            passed &= all_passed(_grade_and_report(path, name, args.json, sandbox))
     return 0 if passed else 1
 
 
-def _grade_and_report(path: Path, name: str, json_destination: str | None) -> dict:
+@contextlib.contextmanager
+def _sandbox() -> Iterator:
+    """One warm sandbox for the whole command, started at once so it loads TensorFlow alongside us."""
+    from grader.sandbox.isolation import detect
+    from grader.sandbox.server import Sandbox
+
+    isolation = detect()
+    if isolation.notice():
+        print(isolation.notice(), file=sys.stderr)
+    with Sandbox(isolation) as sandbox:
+        sandbox.start()
+        yield sandbox
+
+
+def _grade_and_report(path: Path, name: str, json_destination: str | None, sandbox) -> dict:
     """Grade one file, print the feedback and write the JSON report ('-': JSON on stdout only)."""
     from grader.grading import grade_path
     from grader.render.terminal import print_report
     from grader.report import write_json
 
-    report = grade_path(path, _exercise(name))
+    report = grade_path(path, _exercise(name), sandbox)
     destination = json_destination or _default_report_path(path, name)
     if destination != "-":
         print_report(report)
@@ -171,13 +190,13 @@ def _demo(args) -> int:
     root = reference_dir().parent
     submissions = [reference_dir() / "iris_net.py", *sorted((root / "samples").glob("*/iris_net.py"))]
     verdicts = []
-    for path in submissions:
-        report = _grade_and_report(path, "iris_net", None)
-        exercise = report["exercises"][0]
-        if path.parent == reference_dir():
-            verdicts.append(exercise["score"] == exercise["max_score"])
-        else:
-            verdicts.append(any(m["severity"] == "error" for m in exercise["mistakes"]))
+    with _sandbox() as sandbox:
+        for path in submissions:
+            exercise = _grade_and_report(path, "iris_net", None, sandbox)["exercises"][0]
+            if path.parent == reference_dir():
+                verdicts.append(exercise["score"] == exercise["max_score"])
+            else:
+                verdicts.append(any(m["severity"] == "error" for m in exercise["mistakes"]))
     print("demo:", "as expected: the reference gets full marks and every sample's mistakes are found"
           if all(verdicts) else "UNEXPECTED: see the reports above")
     return 0 if all(verdicts) else 1

@@ -7,18 +7,26 @@ from typing import Any
 
 from grader.checks import CATALOG
 from grader.report import submission_report
-from grader.sandbox.runner import Limits, Outcome, run_submission
+from grader.sandbox.calls import Outcome
+from grader.sandbox.runner import run_submission
+from grader.sandbox.server import Sandbox
 from grader.source_lines import SourceIndex
 from grader.spec import Exercise, FunctionError, PartResult
 
 
-def grade_path(path: Path, exercise: Exercise, limits: Limits = Limits()) -> dict[str, Any]:
-    """Grade one submission file for one exercise; returns the full report."""
-    exercise_report, isolation = grade_file(path, exercise, limits)
+NOT_RUN = {"level": "not run", "protections": []}
+
+
+def grade_path(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> dict[str, Any]:
+    """Grade one submission file for one exercise; returns the full report.
+
+    Pass a running Sandbox to grade many submissions with one warm sandbox.
+    """
+    exercise_report, isolation = grade_file(path, exercise, sandbox)
     return submission_report(str(path), [exercise_report], isolation)
 
 
-def grade_file(path: Path, exercise: Exercise, limits: Limits = Limits()) -> tuple[dict[str, Any], str]:
+def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> tuple[dict[str, Any], dict]:
     calls = [call for part in exercise.parts for call in part.calls()]
     try:
         source = path.read_text(encoding="utf-8")
@@ -30,13 +38,16 @@ def grade_file(path: Path, exercise: Exercise, limits: Limits = Limits()) -> tup
         failure = Outcome(False, kind="syntax-error", message=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
         report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, ""), failure)
         report["errors"][0]["line"] = line
-        return report, "not run"
-    run = run_submission(path, calls, list(exercise.constants), limits)
+        return report, NOT_RUN
+    run = run_submission(path, calls, list(exercise.constants), exercise.limits, sandbox)
     report = grade_outcomes(exercise, run.outcomes, run.constants, source)
     if run.import_error is not None:
         report = _module_failed(report, run.import_error)
     report["output"] = run.output
     report["output_truncated"] = run.output_truncated
+    if run.output_truncated:
+        report["notes"].append(f"Your code printed more than {exercise.limits.output_bytes // 1024} KiB; "
+                               "only the beginning is kept in this report.")
     return report, run.isolation
 
 

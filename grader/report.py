@@ -11,7 +11,7 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 
-def submission_report(submission: str, exercises: list[dict[str, Any]], isolation: str) -> dict[str, Any]:
+def submission_report(submission: str, exercises: list[dict[str, Any]], isolation: dict[str, Any]) -> dict[str, Any]:
     from datetime import datetime, timezone
 
     from grader import __version__

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from grader.checks.catalog import Finding
-from grader.sandbox.runner import Call, Outcome
+from grader.sandbox.calls import Call, Limits, Outcome
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Exercise:
     parts: tuple[Part, ...]
     pass_mark: float
     constants: tuple[str, ...] = ()
+    limits: Limits = Limits()  # what the student's code may use in the sandbox
 
     @property
     def max_score(self) -> float:

@@ -16,7 +16,7 @@ from grader.exercises import load
 from grader.grading import grade_outcomes
 from grader.paths import load_reference
 from grader.sandbox import child
-from grader.sandbox.runner import outcome_from_event, call_request
+from grader.sandbox.calls import call_request, outcome_from_event
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"
@@ -57,3 +57,13 @@ def grade_source(source: str, exercise: str = "iris_net", *, light: bool = True,
 
 def mistake_ids(report: dict) -> set[str]:
     return {m["id"] for m in report["mistakes"]}
+
+
+def reference_with(**replacements: str) -> str:
+    """The reference source with whole functions replaced, as a student would edit it."""
+    source = (REFERENCE / "iris_net.py").read_text()
+    for name, new in replacements.items():
+        start = source.index(f"def {name}(")
+        end = source.find("\ndef ", start + 1)
+        source = source[:start] + new.strip() + "\n\n" + (source[end + 1:] if end != -1 else "")
+    return source

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.checks.catalog import Finding
-from grader.sandbox.runner import Call, Outcome
+from grader.sandbox.calls import Call, Outcome
 from grader.spec import PartResult, RubricItem, failure
 
 

@@ -11,7 +11,7 @@ from grader.checks.model import ModelSubject, Probe
 from grader.checks.training import TrainingSubject
 from grader.model.facts import model_facts
 from grader.model.safe_config import UnsafeModel, strip_compile, validate
-from grader.sandbox.runner import Call, Outcome
+from grader.sandbox.calls import Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
 
 MAX_PARAMETERS = 200_000

@@ -9,7 +9,7 @@ import numpy as np
 from grader.checks import run_family
 from grader.checks.data import NormalizeSubject, NormalizeTrial
 from grader.datasets import scaling_pair
-from grader.sandbox.runner import Call, Outcome
+from grader.sandbox.calls import Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
 
 

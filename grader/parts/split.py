@@ -9,7 +9,7 @@ import numpy as np
 from grader.checks import run_family
 from grader.checks.data import SplitSubject, SplitTrial
 from grader.datasets import traceable_classification
-from grader.sandbox.runner import Call, Outcome
+from grader.sandbox.calls import Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
 
 DEFAULT_INPUTS = (((60, 50, 40), 5, 1), ((80, 70, 30, 20), 3, 2))

@@ -16,7 +16,7 @@ def render(report: dict[str, Any], color: bool = False) -> str:
     def paint(text: str, style: str) -> str:
         return f"\033[{COLORS[style]}m{text}\033[0m" if color else text
 
-    lines = [paint(f"{report['submission']}", "bold") + paint(f"  (grader {report['grader_version']}, isolation: {report['isolation']})", "dim")]
+    lines = [paint(f"{report['submission']}", "bold") + paint(f"  (grader {report['grader_version']}, isolation: {report['isolation']['level']})", "dim")]
     for ex in report["exercises"]:
         verdict = paint("PASS", "green") if ex["passed"] else paint("FAIL", "red")
         lines.append(f"{ex['exercise']}: {ex['title']}  {_num(ex['score'])}/{_num(ex['max_score'])} {verdict} (pass mark {_num(ex['pass_mark'])})")

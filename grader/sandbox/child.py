@@ -1,10 +1,10 @@
-"""Runs inside the sandbox: imports one submission, calls its functions, emits plain data.
+"""Runs inside the sandbox, in a worker forked by the zygote: imports one submission,
+calls its functions and emits plain data.
 
-Usage: python child.py SUBMISSION RESULT_FD < request.json
-
-The request names the calls to make ({"id", "function", "args"}) and the module
-constants to read. Each event is one JSON line on RESULT_FD: "imported", then a
-"start" and a "result" per call. Nothing here decides a grade; a dishonest child can
+The job directory holds the submission and request.json, which names the submission
+file, the calls to make ({"id", "function", "args", "returns"}) and the module
+constants to read. Each event is one JSON line on the event pipe: "imported", then a
+"start" and a "result" per call. Nothing here decides a grade; a dishonest worker can
 only lie about what it submitted, which the grader then judges like anything else.
 """
 import importlib.util
@@ -19,10 +19,13 @@ import wire  # noqa: E402  (standalone: the grader package is not importable in 
 MAX_TRACEBACK_LINES = 30
 
 
-def main() -> None:
-    path, result_fd = sys.argv[1], int(sys.argv[2])
-    request = json.loads(sys.stdin.read())
-    out = os.fdopen(result_fd, "w", buffering=1)
+def run_job(job_dir, events_fd, after_call=lambda: None):
+    """Import the submission and make the calls; after_call runs after each (the zygote's cleanup)."""
+    worker = os.getpid()
+    with open(os.path.join(job_dir, "request.json")) as handle:
+        request = json.load(handle)
+    path = os.path.join(job_dir, request["submission"])
+    out = os.fdopen(events_fd, "w", buffering=1)
 
     def emit(event):
         out.write(wire.dumps(event) + "\n")
@@ -31,12 +34,21 @@ def main() -> None:
     try:
         module = _load(path)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: all are the student's
-        emit({"event": "import-failed", **_failure(exc, path)})
+        module, failure = None, _failure(exc, path)
+    if os.getpid() != worker:
+        os._exit(0)  # a process the student forked came back here: only the worker reports
+    after_call()
+    if module is None:
+        emit({"event": "import-failed", **failure})
         return
     emit({"event": "imported", "constants": _constants(module, request.get("constants", []))})
     for call in request.get("calls", []):
         emit({"event": "start", "id": call["id"]})
-        emit({"event": "result", "id": call["id"], **_run_call(module, call, path)})
+        result = _run_call(module, call, path)
+        if os.getpid() != worker:
+            os._exit(0)  # a process the student forked came back here: only the worker reports
+        after_call()
+        emit({"event": "result", "id": call["id"], **result})
 
 
 def _load(path):
@@ -112,7 +124,3 @@ def _student_traceback(exc, path):
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
     text = "".join(lines).replace(os.path.dirname(real) + os.sep, "")
     return "\n".join(text.splitlines()[-MAX_TRACEBACK_LINES:])
-
-
-if __name__ == "__main__":
-    main()

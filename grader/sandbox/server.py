@@ -1,0 +1,370 @@
+"""The trusted side of the fork server: one warm zygote, a worker forked per job.
+
+The zygote (zygote.py) starts once inside bubblewrap, or with process limits only
+where bubblewrap is missing, and imports TensorFlow there. Each job (one submission,
+some calls) gets its own directory in the sandbox's scratch folder, a fresh event pipe
+and output pipe passed over the control socket, and a worker forked from the zygote,
+so its start costs milliseconds instead of a TensorFlow import. Everything read back
+is untrusted plain data; time limits are enforced from here.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox import cgroup, isolation
+from grader.sandbox.calls import Call, Limits, Outcome, call_request, decode_constants, outcome_from_event
+from grader.sandbox.isolation import Isolation, SandboxError
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+KILL_GRACE_SECONDS = 10.0
+IMPORT = "<import>"
+
+
+@dataclass
+class JobResult:
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    import_error: Outcome | None = None
+    output: str = ""
+    output_truncated: bool = False
+
+
+class Sandbox:
+    """A warm sandbox serving jobs one at a time. Use as a context manager, or call close()."""
+
+    def __init__(self, isolation_level: Isolation | None = None, preload: bool = True,
+                 limits: Limits = Limits()):
+        self.isolation = isolation_level or isolation.detect()
+        self.preload = preload
+        self.limits = limits
+        self._proc: subprocess.Popen | None = None
+        self._jobs = itertools.count()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the zygote without waiting for it (it imports TensorFlow meanwhile)."""
+        if self._proc is not None:
+            return
+        self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        bubblewrap = self.isolation.level == "bubblewrap"
+        env = _clean_env()
+        if bubblewrap:
+            prefix = isolation.bubblewrap_command(self._scratch)
+            for key, value in {**env, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
+                prefix += ["--setenv", key, value]
+            script, scratch = f"{isolation.SCRIPTS_DIR}/zygote.py", isolation.SCRATCH_DIR
+        else:
+            prefix, script, scratch = [], str(ZYGOTE), str(self._scratch)
+            home = self._scratch / "home"  # the zygote's own; each job gets its directory as HOME
+            home.mkdir()
+            env.update(HOME=str(home), TMPDIR=str(home))
+        flags = (["--preload"] if self.preload else []) + (["--private-tmp"] if bubblewrap else [])
+        self._cgroup = cgroup.PidsCgroup(self.limits.processes) if os.geteuid() == 0 and cgroup.available() else None
+        self._log = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            prefix + [sys.executable, "-I", script, str(theirs.fileno()), scratch] + flags,
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, pass_fds=(theirs.fileno(),),
+            cwd=self._scratch, env=env,
+            start_new_session=True, preexec_fn=self._cgroup.join if self._cgroup else None,
+        )
+        theirs.close()
+        self._ready = False
+
+    @property
+    def pid(self) -> int | None:
+        """The outermost sandbox process (bwrap, or the zygote itself), None when stopped."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def scratch(self) -> Path | None:
+        """The host folder holding the jobs' directories, job-N (None when stopped)."""
+        return self._scratch if self._proc is not None else None
+
+    def close(self) -> None:
+        """Stop the zygote (it kills its workers first), then remove the scratch folder."""
+        if self._proc is None:
+            return
+        self._control.close()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._proc.wait()
+        if self._cgroup:
+            self._cgroup.remove()
+        self._log.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        self._proc = None
+
+    def run_job(self, source_path: Path, calls: list[Call], constants: list[str], limits: Limits) -> JobResult:
+        """Import the submission in a fresh worker and make the calls; stops at the first death."""
+        self.start()
+        self._wait_ready(limits.import_seconds + 60)
+        name = f"job-{next(self._jobs)}"
+        job_dir = self._scratch / name
+        job_dir.mkdir(mode=0o700)
+        shutil.copyfile(source_path, job_dir / source_path.name)
+        request = {"submission": source_path.name, "constants": constants, "calls": [call_request(c) for c in calls]}
+        (job_dir / "request.json").write_text(json.dumps(request))
+        worker_limits = limits.for_worker()
+        if os.geteuid() == 0 or self.isolation.level != "bubblewrap":
+            # RLIMIT_NPROC means nothing for root and counts all the user's processes outside a user namespace.
+            worker_limits.pop("processes")
+        if self._cgroup:
+            self._cgroup.set_max(limits.processes)
+        events_read, events_write = os.pipe()
+        output_read, output_write = os.pipe()
+        try:
+            socket.send_fds(self._control, [json.dumps({"job": name, "limits": worker_limits}).encode()],
+                            [events_write, output_write])
+        except OSError as exc:
+            self.close()
+            raise SandboxError(f"the sandbox stopped unexpectedly ({exc})") from None
+        finally:
+            os.close(events_write)
+            os.close(output_write)
+        job = _Job(name, limits, self._control)
+        job.collect(events_read, output_read)
+        if job.sandbox_lost:
+            self.close()  # the next job gets a fresh zygote
+        return job.result
+
+    def _wait_ready(self, seconds: float) -> None:
+        if self._ready:
+            return
+        if not _readable(self._control, seconds):
+            self.close()
+            raise SandboxError(f"the sandbox did not start within {seconds:g} seconds")
+        data = self._control.recv(1 << 16)
+        message = json.loads(data) if data else {"error": self._log_tail() or "it exited at once"}
+        if message.get("error"):
+            self.close()
+            raise SandboxError(f"the sandbox could not start: {message['error']}")
+        self._ready = True
+
+    def _log_tail(self) -> str:
+        self._proc.wait(timeout=5)
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else ""
+
+
+class _Job:
+    """Reads one job's events and output until the zygote reports the worker gone."""
+
+    def __init__(self, name: str, limits: Limits, control: socket.socket):
+        self.name, self.limits, self.control = name, limits, control
+        self.result = JobResult()
+        self.imported = False
+        self.current: str | None = None
+        self.timed_out = False
+        self.killed = False
+        self.sandbox_lost = False
+        self.partial: list[bytes] = []  # the event line still arriving
+
+    def collect(self, events_fd: int, output_fd: int) -> None:
+        collector = threading.Thread(target=self._collect_output, args=(output_fd,), daemon=True)
+        collector.start()
+        status = self._read(events_fd)
+        collector.join(timeout=5)
+        os.close(events_fd)
+        if self.result.import_error is None and not self.imported:
+            self._record_death(IMPORT, status)
+        elif self.current is not None:
+            self._record_death(self.current, status)
+
+    def _read(self, events_fd: int) -> dict | None:
+        """Read events, enforcing the time limits; return the worker's exit status from the zygote."""
+        selector = selectors.DefaultSelector()
+        selector.register(events_fd, selectors.EVENT_READ, "events")
+        selector.register(self.control, selectors.EVENT_READ, "control")
+        received, events_open = 0, True
+        deadline = time.monotonic() + self.limits.import_seconds
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if self.killed:
+                    self.sandbox_lost = True  # the zygote did not answer a kill in time
+                    return None
+                self._kill(timed_out=True)
+                deadline = time.monotonic() + KILL_GRACE_SECONDS
+                continue
+            for key, _ in selector.select(timeout=min(remaining, 1.0)):
+                if key.data == "control":
+                    data = self.control.recv(1 << 16)
+                    if not data:
+                        self.sandbox_lost = True
+                        return None
+                    message = json.loads(data)
+                    if message.get("event") == "done" and message.get("job") == self.name:
+                        if events_open:
+                            self._drain(events_fd)
+                        return message
+                    continue
+                chunk = os.read(events_fd, 1 << 16)
+                if not chunk:
+                    selector.unregister(events_fd)
+                    events_open = False
+                    continue
+                received += len(chunk)
+                if received > MAX_RESULT_BYTES and not self.killed:
+                    self.result.outcomes[self.current or IMPORT] = Outcome(
+                        False, kind="invalid-return", message="returned more data than the grader accepts")
+                    self.current = None
+                    self._kill(timed_out=False)
+                if not self.killed and self._feed(chunk):
+                    deadline = time.monotonic() + self.limits.call_seconds
+
+    def _drain(self, events_fd: int) -> None:
+        """The events still in the pipe once the worker is gone."""
+        os.set_blocking(events_fd, False)
+        while not self.killed:
+            try:
+                chunk = os.read(events_fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            self._feed(chunk)
+
+    def _feed(self, chunk: bytes) -> bool:
+        """Act on every complete event line; True when a call started (its time limit starts)."""
+        *lines, rest = chunk.split(b"\n")
+        started = False
+        if lines:
+            lines[0] = b"".join(self.partial) + lines[0]
+            self.partial = []
+            for line in lines:
+                started |= self._event(_parse(line))
+        if rest:
+            self.partial.append(rest)
+        return started
+
+    def _event(self, event: dict) -> bool:
+        kind = event.get("event")
+        if kind == "start":
+            self.current = str(event.get("id"))
+            return True
+        if kind == "result" and event.get("id") == self.current:
+            self.result.outcomes[self.current] = outcome_from_event(event)
+            self.current = None
+        elif kind == "imported" and not self.imported:
+            self.imported = True
+            self.result.constants = decode_constants(event.get("constants"))
+        elif kind == "import-failed" and not self.imported:
+            self.result.import_error = outcome_from_event(event)
+            self.imported = True
+        return False
+
+    def _kill(self, timed_out: bool) -> None:
+        self.timed_out |= timed_out
+        self.killed = True
+        try:
+            self.control.send(json.dumps({"kill": self.name}).encode())
+        except OSError:
+            self.sandbox_lost = True
+
+    def _record_death(self, current: str, status: dict | None) -> None:
+        if self.timed_out:
+            seconds = self.limits.import_seconds if current == IMPORT else self.limits.call_seconds
+            outcome = Outcome(False, kind="timeout", message=f"did not finish within {seconds:g} seconds")
+        elif status is None:
+            outcome = Outcome(False, kind="crashed", message="the sandbox stopped while running this code "
+                                                             "(did the code kill its parent process?)")
+        elif "signal" in status:
+            outcome = _signal_outcome(int(status["signal"]), self.limits)
+        elif "error" in status:
+            outcome = Outcome(False, kind="crashed", message=str(status["error"]))
+        else:
+            outcome = Outcome(False, kind="crashed",
+                              message=f"the process exited with status {status.get('exit')} before returning")
+        if current == IMPORT:
+            self.result.import_error = outcome
+        else:
+            self.result.outcomes[current] = outcome
+
+    def _collect_output(self, fd: int) -> None:
+        kept = bytearray()
+        with os.fdopen(fd, "rb") as stream:
+            for chunk in iter(lambda: stream.read1(1 << 16), b""):
+                room = self.limits.output_bytes - len(kept)
+                if room > 0:
+                    kept += chunk[:room]
+                if len(chunk) > max(room, 0):
+                    self.result.output_truncated = True
+        self.result.output = kept.decode("utf-8", "replace")
+
+
+def _signal_outcome(number: int, limits: Limits) -> Outcome:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    if number == signal.SIGXCPU:
+        return Outcome(False, kind="timeout", message=f"used more than {limits.cpu_seconds} seconds of CPU time")
+    if number == signal.SIGXFSZ:
+        return Outcome(False, kind="crashed",
+                       message=f"wrote a file larger than {limits.file_bytes // 1024**2} MB")
+    if number == signal.SIGKILL:
+        return Outcome(False, kind="memory-limit",
+                       message="the process was killed (SIGKILL), most likely for running out of memory")
+    if number == signal.SIGSEGV:
+        return Outcome(False, kind="crashed", message="the process crashed with a segmentation fault (SIGSEGV)")
+    return Outcome(False, kind="crashed", message=f"the process was ended by {name}")
+
+
+def _parse(line: bytes) -> dict:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def _readable(sock: socket.socket, seconds: float) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_READ)
+        return bool(selector.select(timeout=seconds))
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment student code sees: nothing inherited from the grader's."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",  # a worker that crashes keeps what it printed
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "CUDA_VISIBLE_DEVICES": "-1",
+        "KERAS_BACKEND": "tensorflow",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }

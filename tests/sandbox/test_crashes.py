@@ -1,0 +1,39 @@
+"""Code that ends its own process, or the sandbox's: `crashed` (or `exception` for sys.exit)."""
+import pytest
+
+from tests.harness import reference_with
+from tests.sandbox.conftest import error, errors, grade
+
+
+@pytest.mark.parametrize("prelude, kind", [
+    ("raise RuntimeError('boom at import')", "exception"),
+    ("import sys; sys.exit(3)", "exception"),
+    ("import os; os._exit(0)", "crashed"),
+])
+def test_failures_at_import_fail_every_function_once(sandbox, tmp_path, prelude, kind):
+    exercise = grade(sandbox, tmp_path, prelude + "\n" + reference_with())
+    assert exercise["score"] == 0
+    assert errors(exercise) == {"<module>": kind}
+
+
+@pytest.mark.parametrize("body, text", [
+    ("import os\n    os._exit(1)", "status 1"),
+    ("import ctypes\n    ctypes.string_at(0)", "segmentation fault"),
+    ("import os\n    os.abort()", "SIGABRT"),
+])
+def test_a_crashing_function_costs_only_its_points(sandbox, tmp_path, body, text):
+    source = reference_with(normalize=f"def normalize(X_train, X_test):\n    {body}\n")
+    exercise = grade(sandbox, tmp_path, source)
+    assert errors(exercise) == {"normalize": "crashed"}
+    assert text in error(exercise, "normalize")["message"]
+    assert exercise["score"] == 80
+
+
+def test_killing_the_sandbox_server_fails_only_that_function(sandbox, tmp_path):
+    killer = "def normalize(X_train, X_test):\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n" \
+             "    import time\n    time.sleep(30)\n"
+    exercise = grade(sandbox, tmp_path, reference_with(normalize=killer))
+    assert errors(exercise) == {"normalize": "crashed"}
+    assert exercise["score"] == 80
+    # The sandbox restarted by itself: the next submission is graded normally.
+    assert grade(sandbox, tmp_path, reference_with())["score"] == 100
