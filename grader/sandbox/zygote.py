@@ -37,6 +37,7 @@ def main():
 
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    mounts = _mount_points()
     _send(control, {"event": "ready", "error": error})
     while True:
         try:
@@ -53,7 +54,7 @@ def main():
         job = os.path.basename(message["job"])
         status = _run(control, os.path.join(scratch, job), message.get("limits", {}), fds)
         if "--private-tmp" in flags:
-            _empty("/tmp")
+            _empty("/tmp", mounts)
         _send(control, {"event": "done", "job": job, **status})
 
 
@@ -202,16 +203,28 @@ def _force_remove(function, path, _exc_info):
         pass
 
 
-def _empty(folder):
+def _empty(folder, mounts):
+    """Remove everything in folder except mount points (the Python installation may sit in /tmp)."""
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
-        if os.path.isdir(path) and not os.path.islink(path):
+        if path in mounts:
+            continue
+        if any(mount.startswith(path + os.sep) for mount in mounts):
+            _empty(path, mounts)
+        elif os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, onerror=_force_remove)
         else:
             try:
                 os.unlink(path)
             except OSError:
                 pass
+
+
+def _mount_points():
+    if not os.path.exists("/proc/self/mountinfo"):
+        return set()
+    with open("/proc/self/mountinfo") as handle:
+        return {line.split()[4] for line in handle}
 
 
 def _prctl(option, value):
