@@ -1,4 +1,5 @@
 """The sandbox sees no project files (no reference solution to copy) and can write only to its scratch."""
+import ast
 from pathlib import Path
 
 from tests.harness import ROOT, reference_with
@@ -55,8 +56,10 @@ print("written:", written)
 '''
     exercise = grade(bubblewrap, tmp_path, writer + reference_with())
     assert exercise["score"] == 100
-    # Only the sandbox's private /tmp takes writes (tmp_path lies under /tmp); the guard checks the host.
-    assert f"written: [{str(tmp_path / 'pwned')!r}]" in exercise["output"], exercise["output"]
+    # Only the sandbox's private /tmp takes writes (tmp_path, and a clone under /tmp, lie in it);
+    # the guard checks that the host's files are untouched.
+    written = ast.literal_eval(exercise["output"].split("written:")[1].strip())
+    assert str(tmp_path / "pwned") in written and all(path.startswith("/tmp/") for path in written)
     assert not any(t.exists() for t in targets if t.name == "pwned")
 
 
