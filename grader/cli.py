@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--exercise", help="exercise name (default: inferred from the file name)")
     check.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout); "
                                                      "default: reports/<exercise>.json")
+    check.add_argument("--html", metavar="DIR", default="reports",
+                       help="folder for the HTML reports, one self-contained file per submission (default: reports)")
+    check.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one test case per check) for CI systems")
+    check.add_argument("--gradescope", metavar="FILE", help="also write Gradescope's results.json format")
+    check.add_argument("--github", action="store_true",
+                       help="append a Markdown summary to the file named by $GITHUB_STEP_SUMMARY, when set")
     check.set_defaults(run=_check)
 
     listing = sub.add_parser("list", help="list exercises, or with --mistakes the mistake catalog")
@@ -105,11 +111,34 @@ def _check(args) -> int:
     targets = [pair for path in args.paths for pair in resolve(Path(path), args.exercise)]
     if args.json and args.json != "-" and len(targets) > 1:
         raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
-    passed = True
+    reports = []
     with _sandbox() as sandbox:
         for path, name in targets:
-            passed &= all_passed(_grade_and_report(path, name, args.json, sandbox))
-    return 0 if passed else 1
+            reports.append(_grade_and_report(path, name, args.json, Path(args.html), sandbox))
+    _write_summaries(reports, args)
+    return 0 if all(all_passed(r) for r in reports) else 1
+
+
+def _write_summaries(reports: list[dict], args) -> None:
+    """The formats that cover every graded submission at once."""
+    if args.junit:
+        from grader.render.junit import junit_xml
+
+        _write_text(args.junit, junit_xml(reports))
+    if args.gradescope:
+        from grader.render.gradescope import write_gradescope
+
+        write_gradescope(reports, args.gradescope)
+    if args.github:
+        from grader.render.github import append_step_summary
+
+        if not append_step_summary(reports):
+            print("grader: --github: GITHUB_STEP_SUMMARY is not set; no summary written", file=sys.stderr)
+
+
+def _write_text(path: str, text: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text, encoding="utf-8")
 
 
 @contextlib.contextmanager
@@ -126,26 +155,27 @@ def _sandbox() -> Iterator:
         yield sandbox
 
 
-def _grade_and_report(path: Path, name: str, json_destination: str | None, sandbox) -> dict:
-    """Grade one file, print the feedback and write the JSON report ('-': JSON on stdout only)."""
+def _grade_and_report(path: Path, name: str, json_destination: str | None, html_folder: Path, sandbox) -> dict:
+    """Grade one file, print the feedback, write the JSON and HTML reports ('-': JSON on stdout only)."""
     from grader.grading import grade_path
+    from grader.render.html import write_html
     from grader.render.terminal import print_report
     from grader.report import write_json
 
     report = grade_path(path, _exercise(name), sandbox)
-    destination = json_destination or _default_report_path(path, name)
+    label = _report_label(path, name)
+    destination = json_destination or str(Path("reports") / f"{label}.json")
+    write_json(report, destination)
+    html = write_html(report, html_folder / f"{label}.html")
     if destination != "-":
         print_report(report)
-    write_json(report, destination)
-    if destination != "-":
-        print(f"  report: {destination}\n")
+        print(f"  report: {html}  (JSON: {destination})\n")
     return report
 
 
-def _default_report_path(path: Path, exercise: str) -> str:
+def _report_label(path: Path, exercise: str) -> str:
     folder = path.resolve().parent.name
-    label = exercise if folder in ("exercises", "") else f"{folder}-{exercise}"
-    return str(Path("reports") / f"{label}.json")
+    return exercise if folder in ("exercises", "") else f"{folder}-{exercise}"
 
 
 def _list(args) -> int:
@@ -192,7 +222,7 @@ def _demo(args) -> int:
     verdicts = []
     with _sandbox() as sandbox:
         for path in submissions:
-            exercise = _grade_and_report(path, "iris_net", None, sandbox)["exercises"][0]
+            exercise = _grade_and_report(path, "iris_net", None, Path("reports"), sandbox)["exercises"][0]
             if path.parent == reference_dir():
                 verdicts.append(exercise["score"] == exercise["max_score"])
             else:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import ast
+import traceback
 from pathlib import Path
 from typing import Any
 
 from grader.checks import CATALOG
 from grader.report import submission_report
 from grader.sandbox.calls import Outcome
+from grader.sandbox.isolation import SandboxError
 from grader.sandbox.runner import run_submission
 from grader.sandbox.server import Sandbox
 from grader.source_lines import SourceIndex
@@ -15,19 +17,39 @@ from grader.spec import Exercise, FunctionError, PartResult
 
 
 NOT_RUN = {"level": "not run", "protections": []}
+MAX_SOURCE_CHARS = 200_000
 
 
 def grade_path(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> dict[str, Any]:
     """Grade one submission file for one exercise; returns the full report.
 
-    Pass a running Sandbox to grade many submissions with one warm sandbox.
+    Pass a running Sandbox to grade many submissions with one warm sandbox. A fault of the
+    grader itself (never the student's) becomes a report with `grader_error` and no grade;
+    a sandbox that cannot run at all raises SandboxError.
     """
-    exercise_report, isolation = grade_file(path, exercise, sandbox)
+    try:
+        exercise_report, isolation = grade_file(path, exercise, sandbox)
+    except SandboxError:
+        raise
+    except Exception as exc:
+        exercise_report, isolation = grader_fault(exercise, exc), sandbox.isolation.as_report() if sandbox else NOT_RUN
     return submission_report(str(path), [exercise_report], isolation)
+
+
+def grader_fault(exercise: Exercise, exc: Exception) -> dict[str, Any]:
+    """The report of an exercise the grader failed to grade: no checks, no score, the grader's traceback."""
+    return {
+        "exercise": exercise.name, "title": exercise.title, "score": 0, "max_score": exercise.max_score,
+        "pass_mark": exercise.pass_mark, "passed": False, "checks": [], "mistakes": [], "errors": [],
+        "notes": [], "details": {}, "source": "",
+        "grader_error": {"message": f"{type(exc).__name__}: {exc}",
+                         "traceback": "".join(traceback.format_exception(exc))},
+    }
 
 
 def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> tuple[dict[str, Any], dict]:
     calls = [call for part in exercise.parts for call in part.calls()]
+    source = ""
     try:
         source = path.read_text(encoding="utf-8")
         ast.parse(source, filename=path.name)
@@ -36,7 +58,7 @@ def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
         failure = Outcome(False, kind="syntax-error", message=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
-        report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, ""), failure)
+        report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, source), failure)
         report["errors"][0]["line"] = line
         return report, NOT_RUN
     run = run_submission(path, calls, list(exercise.constants), exercise.limits, sandbox)
@@ -71,6 +93,7 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
                 "message": entry.message(finding), "function": result.function,
                 "line": index.locate(result.function, finding.locate),
                 "why": entry.why, "fix": entry.fix,
+                "checks": [item.id for item in part.rubric if finding.id in item.mistakes],  # the points it cost
             })
         errors += [_error_dict(e) for e in result.errors]
         notes += result.notes
@@ -82,6 +105,7 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
         "score": score, "max_score": exercise.max_score, "pass_mark": exercise.pass_mark,
         "passed": score >= exercise.pass_mark,
         "checks": checks, "mistakes": mistakes, "errors": errors, "notes": notes, "details": details,
+        "source": source[:MAX_SOURCE_CHARS],  # for feedback that quotes the student's own lines
     }
 
 

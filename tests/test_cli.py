@@ -1,7 +1,10 @@
 """The command line as users run it: a real `python -m grader` process."""
 import json
+import os
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 from tests.harness import ROOT
 
@@ -41,9 +44,42 @@ def test_check_a_folder_writes_the_json_report(tmp_path):
 def test_json_to_stdout_is_the_only_output(tmp_path):
     path = tmp_path / "iris_net.py"
     path.write_text("def split_data(X, y):\n    return None\n")
-    out = grader("check", str(path), "--json", "-")
+    out = grader("check", str(path), "--json", "-", cwd=tmp_path)
     assert out.returncode == 1
     report = json.loads(out.stdout)
     assert {e["function"]: e["kind"] for e in report["exercises"][0]["errors"]} == {
         "split_data": "invalid-return", "normalize": "not-implemented",
         "output_activation": "not-implemented", "build_model": "not-implemented"}
+
+
+def test_check_writes_every_format_for_every_submission(tmp_path):
+    for student, source in (("ada", (ROOT / "reference" / "iris_net.py").read_text()),
+                            ("bob", "def split_data(X, y):\n    return None\n")):
+        (tmp_path / student).mkdir()
+        (tmp_path / student / "iris_net.py").write_text(source)
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    out = subprocess.run([sys.executable, "-m", "grader", "check", "ada", "bob", "--html", "html", "--junit",
+                          "out/junit.xml", "--gradescope", "out/results.json", "--github"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert out.returncode == 1, out.stderr  # bob fails
+    for student in ("ada", "bob"):
+        assert f"report: html/{student}-iris_net.html" in out.stdout
+        assert (tmp_path / "html" / f"{student}-iris_net.html").read_text().startswith("<!doctype html>")
+        assert json.loads((tmp_path / "reports" / f"{student}-iris_net.json").read_text())["exercises"]
+    suites = ET.parse(tmp_path / "out" / "junit.xml").getroot().findall("testsuite")
+    assert [s.get("failures") for s in suites] == ["0", "16"]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["score"] == 100 and len(results["tests"]) == 32
+    text = summary.read_text()
+    assert text.startswith("earlier step\n") and len(re.findall(r"^## ", text, re.M)) == 2
+    assert "PASS" in text and "FAIL" in text
+
+
+def test_github_without_the_variable_says_so(tmp_path):
+    path = tmp_path / "iris_net.py"
+    path.write_text("def output_activation(task):\n    return 'softmax'\n")
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    out = subprocess.run([sys.executable, "-m", "grader", "check", str(path), "--github"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 1 and "GITHUB_STEP_SUMMARY is not set" in out.stderr

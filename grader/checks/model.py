@@ -178,19 +178,24 @@ def input_shape_mismatch(s: ModelSubject):
     fix="use the n_features and n_classes arguments for the input shape and the output units",
 )
 def hardcoded_shapes(s: ModelSubject):
+    """Reported for the first probe that shows it (several probes would only repeat it)."""
     facts = s.facts
     for probe in s.probes:
         call = f"build_model({probe.n_features}, {probe.n_classes})"
         if probe.facts is None:
             yield Finding("hardcoded-shapes", f"{call} failed: {probe.error}", f"{call} builds a model for those sizes", "def:build_model")
-            continue
+            return
+        found = []
         if facts.input_dim == s.n_features and probe.facts.input_dim not in (None, probe.n_features):
-            yield Finding("hardcoded-shapes", f"{call} expects {probe.facts.input_dim} input features",
-                          f"{probe.n_features} input features", "call:Input")
+            found.append(Finding("hardcoded-shapes", f"{call} expects {probe.facts.input_dim} input features",
+                                 f"{probe.n_features} input features", "call:Input"))
         out = probe.facts.output
         if facts.output and facts.output.units == s.n_classes and out and out.units != probe.n_classes:
-            yield Finding("hardcoded-shapes", f"{call} has {out.units} output units",
-                          f"{probe.n_classes} output units", f"dense:{out.position}")
+            found.append(Finding("hardcoded-shapes", f"{call} has {out.units} output units",
+                                 f"{probe.n_classes} output units", f"dense:{out.position}"))
+        if found:
+            yield from found
+            return
 
 
 @mistake(

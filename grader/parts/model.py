@@ -1,6 +1,7 @@
 """Judges build_model: reads the network from its config, then trains it in the grader."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,12 +10,13 @@ import numpy as np
 from grader.checks import run_family
 from grader.checks.model import ModelSubject, Probe
 from grader.checks.training import TrainingSubject
-from grader.model.facts import model_facts
+from grader.model.facts import ModelFacts, model_facts
 from grader.model.safe_config import UnsafeModel, strip_compile, validate
 from grader.sandbox.calls import Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
 
 MAX_PARAMETERS = 200_000
+EVIDENCE_FOR = {"linear-hidden-activation"}  # mistakes that iris accuracy cannot show
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class ModelPart:
     underfit_below: float
     function: str = "build_model"
     task: str = "multiclass"
-    probes: tuple[tuple[int, int], ...] = ((7, 5),)
+    probes: tuple[tuple[int, int], ...] = ((7, 5), (2, 2))  # (2, 2) also serves the two-circles evidence
+    reference: str | None = None  # the exercise whose reference network is shown beside the student's
+    class_names: tuple[str, ...] = ()
     seeds: tuple[int, ...] = (0, 1, 2)
     test_size: float = 0.3
     budget: TrainingBudget = TrainingBudget()
@@ -58,12 +62,35 @@ class ModelPart:
         facts = model_facts(config, outcome.value["compiled"])
         subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(outcomes)))
         result = PartResult(self.function, ran=True, findings=run_family("model", subject))
-        result.details["layers"] = [
-            {"name": d.name, "units": d.units, "activation": d.activation} for d in facts.dense
-        ]
+        result.details["layers"] = layer_table(facts)
+        if self.reference:
+            reference = reference_layers(self.reference, self.function, self.n_features, self.n_classes)
+            result.details["reference_layers"] = [dict(row) for row in reference]
         result.details["loss"] = facts.loss
         self._train(config, constants, result)
+        if any(f.id in EVIDENCE_FOR for f in result.findings):
+            evidence = self._evidence(outcomes)
+            if evidence:
+                result.details["evidence"] = evidence
         return result
+
+    def _evidence(self, outcomes: dict[str, Outcome]) -> dict | None:
+        """The student's network against the fixed one on two circles, from its build_model(2, 2)."""
+        from grader.training.evidence import nonlinear_evidence
+
+        probe = outcomes.get(f"{self.function}#2x2")
+        if probe is None or not probe.ok:
+            return None
+        try:
+            validate(probe.value["config"])
+        except UnsafeModel:
+            return None
+        facts = model_facts(probe.value["config"], probe.value["compiled"])
+        linear = {d.name for d in facts.hidden if d.is_linear}
+        architecture, compile_config = strip_compile(probe.value["config"])
+        if not linear or not compile_config:
+            return None
+        return nonlinear_evidence(architecture, compile_config, linear)
 
     def _probes(self, outcomes: dict[str, Outcome]):
         for f, c in self.probes:
@@ -121,13 +148,40 @@ class ModelPart:
             f"(needs {self.min_accuracy:.2f}; {epochs} epochs, batch size {batch})"
         )
         result.findings += run_family("training", TrainingSubject(run.initial_loss, run.loss, run.train_accuracy, self.underfit_below))
+        confusion = np.zeros((self.n_classes, self.n_classes), dtype=int)
+        for split, predicted in zip(data, run.test_predictions):
+            inside = (predicted >= 0) & (predicted < self.n_classes)
+            np.add.at(confusion, (split.y_test[inside], predicted[inside]), 1)
         result.details["training"] = {
             "seeds": list(run.seeds), "epochs": epochs, "batch_size": batch,
             "median_test_accuracy": median, "threshold": self.min_accuracy,
             "test_accuracy": run.final_test_accuracy.tolist(),
+            "confusion": {"classes": list(self.class_names) or [str(c) for c in range(self.n_classes)],
+                          "counts": confusion.tolist(), "seeds": len(run.seeds)},
             "curves": {name: np.nan_to_num(getattr(run, name), nan=-1.0).round(4).tolist()
                        for name in ("loss", "train_accuracy", "test_loss", "test_accuracy")},
         }
+
+
+def layer_table(facts: ModelFacts) -> list[dict[str, Any]]:
+    """The Dense layers as rows: name, units, effective activation, weights and biases."""
+    rows, inputs = [], facts.input_dim
+    for dense in facts.dense:
+        parameters = (inputs + 1) * dense.units if inputs else None
+        rows.append({"name": dense.name, "units": dense.units, "activation": dense.activation, "parameters": parameters})
+        inputs = dense.units
+    return rows
+
+
+@functools.cache
+def reference_layers(exercise: str, function: str, n_features: int, n_classes: int) -> tuple[dict[str, Any], ...]:
+    """The reference solution's network, built in the grader (trusted code) and read the same way."""
+    import json
+
+    from grader.paths import load_reference
+
+    model = getattr(load_reference(exercise), function)(n_features, n_classes)
+    return tuple(layer_table(model_facts(json.loads(model.to_json()), True)))
 
 
 def _positive_int(value: Any, default: int, name: str, notes: list[str]) -> int:

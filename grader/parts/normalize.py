@@ -35,7 +35,17 @@ class NormalizePart:
                 return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", problem)])
             out_train, out_test = (np.asarray(v, dtype=float) for v in value)
             trials.append(NormalizeTrial(X_train, X_test, out_train, out_test))
-        return PartResult(self.function, ran=True, findings=run_family("normalize", NormalizeSubject(tuple(trials))))
+        return PartResult(self.function, ran=True, findings=run_family("normalize", NormalizeSubject(tuple(trials))),
+                          details={"statistics": _statistics(trials[0])})
+
+
+def _statistics(trial: NormalizeTrial) -> dict[str, list]:
+    """Per-feature mean and standard deviation of the returned train and test sets (the first trial)."""
+    statistics = {}
+    for name, array in (("train", trial.out_train), ("test", trial.out_test)):
+        for stat, values in (("mean", array.mean(axis=0)), ("std", array.std(axis=0))):
+            statistics[f"{name}_{stat}"] = [round(float(v), 4) if np.isfinite(v) else None for v in values]
+    return statistics
 
 
 def _shape_problem(value: Any, X_train: np.ndarray, X_test: np.ndarray) -> str:

@@ -52,7 +52,14 @@ class SplitPart:
                 return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", str(exc))])
             trials.append(SplitTrial(y, train_ids, test_ids, y_train, y_test, repeat))
         findings = run_family("split", SplitSubject(tuple(trials), self.test_size))
-        return PartResult(self.function, ran=True, findings=findings)
+        return PartResult(self.function, ran=True, findings=findings, details={"class_counts": self._counts(trials[0])})
+
+    def _counts(self, trial: SplitTrial) -> dict[str, list]:
+        """Rows per class in the whole data and in the student's test split (the first trial)."""
+        classes, total = np.unique(trial.y, return_counts=True)
+        test = [int(np.sum(trial.y[trial.test_ids] == c)) for c in classes]
+        return {"classes": classes.tolist(), "total": total.tolist(), "test": test,
+                "expected_test": [round(n * self.test_size, 1) for n in total.tolist()]}
 
 
 def trace_split(X: np.ndarray, y: np.ndarray, value: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -20,6 +20,9 @@ def render(report: dict[str, Any], color: bool = False) -> str:
     for ex in report["exercises"]:
         verdict = paint("PASS", "green") if ex["passed"] else paint("FAIL", "red")
         lines.append(f"{ex['exercise']}: {ex['title']}  {_num(ex['score'])}/{_num(ex['max_score'])} {verdict} (pass mark {_num(ex['pass_mark'])})")
+        if "grader_error" in ex:
+            lines.append(paint(f"  grader error: {ex['grader_error']['message']}", "red"))
+            lines.append("      this is a fault in the grader, not in the submission; please report it")
         width = max((len(c["id"]) for c in ex["checks"]), default=0)
         for check in ex["checks"]:
             mark = paint("✓", "green") if check["passed"] else paint("✗", "red")
@@ -39,8 +42,6 @@ def render(report: dict[str, Any], color: bool = False) -> str:
                 lines.append(paint(f"      {tb_line}", "dim"))
         for note in ex.get("notes", []):
             lines.append(paint(f"  note: {note}", "yellow"))
-        if ex.get("output_truncated"):
-            lines.append(paint("  note: your code printed more than the grader keeps; the rest was dropped", "yellow"))
     return "\n".join(lines)
 
 

@@ -1,0 +1,106 @@
+"""Gradescope rendering of reports: the results.json an autograder leaves in /autograder/results/.
+
+Format: https://gradescope-autograders.readthedocs.io/en/latest/specs/ . One Gradescope test per
+check, so students see every rubric line with its points; the points come from the report.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+def gradescope_results(reports: list[dict[str, Any]], visibility: str = "visible",
+                       stdout_visibility: str = "hidden") -> dict[str, Any]:
+    """The reports as one Gradescope results dict; `visibility` applies to the result and every test."""
+    for value in (visibility, stdout_visibility):
+        if value not in VISIBILITIES:
+            raise ValueError(f"visibility {value!r} is not one of {', '.join(VISIBILITIES)}")
+    exercises = [(report, exercise) for report in reports for exercise in report["exercises"]]
+    tests = [_test(exercise, check, f"{i}.{j}", visibility)
+             for i, (_, exercise) in enumerate(exercises, 1)
+             for j, check in enumerate(exercise["checks"], 1)]
+    tests += [_fault_test(exercise, f"{i}.0", visibility)
+              for i, (_, exercise) in enumerate(exercises, 1) if "grader_error" in exercise]
+    return {
+        # Set explicitly (Gradescope would otherwise sum the tests) so the total is the report's own.
+        "score": round(sum(exercise["score"] for _, exercise in exercises), 2),
+        "output": _summary(reports),
+        "output_format": "text",
+        "visibility": visibility,
+        "stdout_visibility": stdout_visibility,
+        "tests": tests,
+    }
+
+
+def write_gradescope(reports: list[dict[str, Any]], path: Path | str, visibility: str = "visible") -> None:
+    """Write results.json; NaN is refused because Gradescope's JSON parser rejects it."""
+    text = json.dumps(gradescope_results(reports, visibility), indent=2, allow_nan=False)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def _summary(reports: list[dict[str, Any]]) -> str:
+    lines = []
+    for report in reports:
+        isolation = report["isolation"]
+        protections = f" ({', '.join(isolation['protections'])})" if isolation["protections"] else ""
+        lines.append(f"{report['submission']}, isolation: {isolation['level']}{protections}")
+        for ex in report["exercises"]:
+            verdict = "PASS" if ex["passed"] else "FAIL"
+            lines.append(f"  {ex['exercise']}: {ex['score']:g}/{ex['max_score']:g} {verdict} (pass mark {ex['pass_mark']:g})")
+            lines += [f"  note: {note}" for note in ex["notes"]]
+            if ex.get("output_truncated"):
+                lines.append("  note: your code printed more than the grader keeps; the rest was dropped")
+    return "\n".join(lines)
+
+
+def _test(exercise: dict[str, Any], check: dict[str, Any], number: str, visibility: str) -> dict[str, Any]:
+    return {
+        "name": f"{exercise['exercise']}: {check['title']}",
+        "number": number,
+        "score": check["points"],
+        "max_score": check["max_points"],
+        "status": "passed" if check["passed"] else "failed",
+        "output": _test_output(exercise, check),
+        "output_format": "text",
+        "tags": [exercise["exercise"], check["function"], check["id"]],
+        "visibility": visibility,
+    }
+
+
+def _fault_test(exercise: dict[str, Any], number: str, visibility: str) -> dict[str, Any]:
+    """The grader failed on this exercise: one failed test that says it is not the student's doing."""
+    return {
+        "name": f"{exercise['exercise']}: grader error", "number": number, "score": 0,
+        "max_score": exercise["max_score"], "status": "failed", "output_format": "text", "visibility": visibility,
+        "output": f"The grader failed while grading this exercise; this is not a fault in your code. "
+                  f"Please tell your instructor.\n{exercise['grader_error']['message']}",
+        "tags": [exercise["exercise"], "grader-error"],
+    }
+
+
+def _test_output(exercise: dict[str, Any], check: dict[str, Any]) -> str:
+    if check["passed"]:
+        # A warning never costs points, so it is shown beside the passed checks of its function.
+        mistakes = [m for m in exercise["mistakes"] if m["function"] == check["function"] and m["severity"] == "warning"]
+    else:
+        mistakes = [m for m in exercise["mistakes"] if check["id"] in m["checks"]]
+    errors = [] if check["passed"] else [e for e in exercise["errors"] if e["function"] in (check["function"], "<module>")]
+    # The check message repeats the error or mistake that decided it, when there is one: said once.
+    restated = errors or any(m["message"] == check["message"] for m in mistakes)
+    lines = [] if restated else [check["message"]]
+    for error in errors:
+        lines.append(f"{error['kind']} in {error['function']}: {error['message']}")
+        if error.get("traceback"):
+            lines.append(error["traceback"])
+    for mistake in mistakes:
+        where = f", line {mistake['line']}" if mistake.get("line") else ""
+        lines.append(f"{mistake['severity']} {mistake['id']} ({mistake['function']}{where}): {mistake['title']}")
+        lines.append(f"  {mistake['message']}")
+        # The catalog's messages already end with the fix; it is added only where one does not.
+        if mistake["fix"] not in mistake["message"]:
+            lines.append(f"  Fix: {mistake['fix']}")
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""HTML rendering of a report: one self-contained file (inline CSS and SVG, no scripts or fetches)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from grader.render import svg
+
+TEMPLATES = Path(__file__).with_name("templates")
+CONTEXT_LINES = 3
+SEED_COLOURS = svg.PALETTE
+
+# What to try next, per error kind: the next step a student can take on their own.
+NEXT_STEPS = {
+    "not-implemented": "Replace the `raise NotImplementedError` line with your code; the docstring says what to return.",
+    "syntax-error": "Python could not read the file. Fix the line shown (a missing colon, bracket or indent is "
+                    "typical), then run `python yourfile.py` to check before grading again.",
+    "exception": "Your code raised an error. Read the last line of the traceback, then call the function yourself "
+                 "on a small input to see where it goes wrong.",
+    "invalid-return": "The function returned something the exercise does not ask for. Compare what you return with "
+                      "the docstring (types, order, shapes).",
+    "timeout": "The code ran longer than allowed. Look for a loop that never ends, waiting on input, or very large "
+               "EPOCHS; the grader trains the model itself, so do not train at import time.",
+    "memory-limit": "The code used more memory than allowed. Look for a very large array or a list that keeps "
+                    "growing in a loop.",
+    "crashed": "The process ended abruptly. Remove calls to sys.exit, os._exit or os.kill, and any use of ctypes.",
+}
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda value: f"{value:g}" if isinstance(value, (int, float)) else value
+    return env
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The whole report as one HTML page."""
+    exercises = [_exercise_view(exercise) for exercise in report["exercises"]]
+    return _environment().get_template("report.html.j2").render(report=report, exercises=exercises,
+                                                                next_steps=NEXT_STEPS)
+
+
+def write_html(report: dict[str, Any], path: Path | str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path
+
+
+def _exercise_view(exercise: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows of one exercise: the report's data, with excerpts and charts laid out."""
+    lines = exercise.get("source", "").splitlines()
+    details = exercise.get("details", {})
+    model = details.get("build_model", {})
+    mistakes = [{**m, "excerpt": _excerpt(lines, m.get("line")),
+                 "evidence": _evidence(model.get("evidence")) if m["id"] == "linear-hidden-activation" else None}
+                for m in exercise["mistakes"]]
+    errors = [{**e, "excerpt": _excerpt(lines, e.get("line"))} for e in exercise["errors"]]
+    return {**exercise, "mistakes_view": mistakes, "errors_view": errors,
+            "model_rows": _model_rows(model.get("layers"), model.get("reference_layers")),
+            "charts": _charts(details)}
+
+
+def _excerpt(lines: list[str], line: int | None) -> list[dict[str, Any]]:
+    if not line or not lines or line > len(lines):
+        return []
+    start, end = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+    return [{"number": n, "text": lines[n - 1], "marked": n == line} for n in range(start, end + 1)]
+
+
+def _model_rows(student: list[dict] | None, reference: list[dict] | None) -> list[dict[str, Any]]:
+    """Student and reference layers side by side, each difference marked."""
+    if not student:
+        return []
+    reference = reference or []
+    rows = []
+    for i in range(max(len(student), len(reference))):
+        mine = student[i] if i < len(student) else None
+        theirs = reference[i] if i < len(reference) else None
+        differs = {key: bool(reference) and (mine or {}).get(key) != (theirs or {}).get(key)
+                   for key in ("units", "activation")}
+        rows.append({"position": i + 1, "mine": mine, "theirs": theirs, "differs": differs,
+                     "role": "output" if i == len(student) - 1 else "hidden"})
+    return rows
+
+
+def _evidence(evidence: dict | None) -> Markup | None:
+    if not evidence:
+        return None
+    return Markup(svg.bar_chart(
+        "Accuracy on two circles",
+        f"Test accuracy on {evidence['dataset']}: your network {evidence['student_accuracy']:.2f}, "
+        f"the same network with {evidence['change']} {evidence['fixed_accuracy']:.2f}.",
+        ["test accuracy"], [("your network", [evidence["student_accuracy"]]),
+                            ("with relu hidden layers", [evidence["fixed_accuracy"]])],
+        "accuracy", reference=(0.5, "chance (0.5)"), value_format="{:.2f}"))
+
+
+def _charts(details: dict[str, Any]) -> dict[str, Markup]:
+    charts: dict[str, Markup] = {}
+    training = details.get("build_model", {}).get("training")
+    if training:
+        curves, seeds = training["curves"], training["seeds"]
+        accuracy = []
+        for i, seed in enumerate(seeds):
+            colour = SEED_COLOURS[i % len(SEED_COLOURS)]
+            accuracy += [(f"seed {seed} train", curves["train_accuracy"][i], colour, "solid"),
+                         (f"seed {seed} test", curves["test_accuracy"][i], colour, "dashed")]
+        charts["accuracy"] = Markup(svg.line_chart(
+            "Accuracy per epoch", f"Training (solid) and test (dashed) accuracy for seeds {seeds}; the dotted line "
+            f"is the pass threshold {training['threshold']:.2f} for the median final test accuracy "
+            f"({training['median_test_accuracy']:.3f}).",
+            accuracy, "accuracy", y_range=(0.0, 1.0), reference=(training["threshold"], f"threshold {training['threshold']:.2f}")))
+        loss = []
+        for i, seed in enumerate(seeds):
+            colour = SEED_COLOURS[i % len(SEED_COLOURS)]
+            loss += [(f"seed {seed} train", curves["loss"][i], colour, "solid"),
+                     (f"seed {seed} test", curves["test_loss"][i], colour, "dashed")]
+        charts["loss"] = Markup(svg.line_chart(
+            "Loss per epoch", f"Training (solid) and test (dashed) loss for seeds {seeds}.", loss, "loss"))
+        confusion = training.get("confusion")
+        if confusion:
+            total = sum(map(sum, confusion["counts"]))
+            correct = sum(confusion["counts"][i][i] for i in range(len(confusion["counts"])))
+            charts["confusion"] = Markup(svg.heatmap(
+                "Confusion matrix on the test sets",
+                f"Test predictions summed over {confusion['seeds']} seeds: {correct} of {total} correct; rows are "
+                "the true classes, columns the predicted ones.", confusion["classes"], confusion["counts"]))
+    counts = details.get("split_data", {}).get("class_counts")
+    if counts:
+        classes = [f"class {c}" for c in counts["classes"]]
+        charts["class_counts"] = Markup(svg.bar_chart(
+            "Rows per class in your test split",
+            f"Test rows per class from your split_data: {counts['test']}; a stratified 30% split has "
+            f"{counts['expected_test']}.", classes,
+            [("your test split", counts["test"]), ("30% of each class", counts["expected_test"])], "rows"))
+    statistics = details.get("normalize", {}).get("statistics")
+    if statistics:
+        features = [f"feature {i + 1}" for i in range(len(statistics["train_mean"]))]
+        charts["means"] = Markup(svg.bar_chart(
+            "Feature means after normalize",
+            f"Means of your normalized features: train {statistics['train_mean']}, test {statistics['test_mean']}. "
+            "Standardized with training statistics, the training means are 0 and the test means near 0.",
+            features, [("train", statistics["train_mean"]), ("test", statistics["test_mean"])], "mean",
+            reference=(0.0, "0"), value_format="{:.2f}"))
+        charts["stds"] = Markup(svg.bar_chart(
+            "Feature standard deviations after normalize",
+            f"Standard deviations of your normalized features: train {statistics['train_std']}, test "
+            f"{statistics['test_std']}. Standardized with training statistics, the training ones are 1.",
+            features, [("train", statistics["train_std"]), ("test", statistics["test_std"])], "standard deviation",
+            reference=(1.0, "1"), value_format="{:.2f}"))
+    return charts

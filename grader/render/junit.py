@@ -1,0 +1,96 @@
+"""JUnit XML rendering of reports, for CI systems that show test results (Jenkins, GitLab, ...).
+
+One <testsuite> per graded exercise of a submission, one <testcase> per check. A check the
+student lost is a <failure>, also when their function crashed or timed out: that is the
+student's fault, not the grader's. Only a fault of the grader itself is an <error>.
+"""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+# XML 1.0 cannot carry most control characters at all (not even escaped), and a student's
+# printed output (ANSI colours, a stray NUL) often has them: shown as \xNN instead.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def junit_xml(reports: list[dict[str, Any]]) -> str:
+    """The reports as one JUnit XML document (with its XML declaration)."""
+    root = ET.Element("testsuites", name="nn-grader")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for report in reports:
+        for exercise in report["exercises"]:
+            suite = _suite(report, exercise)
+            root.append(suite)
+            for key in totals:
+                totals[key] += int(suite.get(key))
+    root.attrib.update({key: str(value) for key, value in totals.items()})
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _suite(report: dict[str, Any], exercise: dict[str, Any]) -> ET.Element:
+    suite = ET.Element("testsuite", name=_clean(f"{exercise['exercise']} ({report['submission']})"),
+                       timestamp=report["graded_at"])
+    properties = ET.SubElement(suite, "properties")
+    isolation = report["isolation"]
+    for name, value in [("submission", report["submission"]), ("grader_version", report["grader_version"]),
+                        ("isolation", isolation["level"]),
+                        ("protections", ", ".join(isolation["protections"]))]:
+        ET.SubElement(properties, "property", name=name, value=_clean(value))
+    if "grader_error" in exercise:
+        # The grader broke, so no check result can be trusted: one <error>, nothing else.
+        fault = exercise["grader_error"]
+        case = ET.SubElement(suite, "testcase", classname=exercise["exercise"], name="grader")
+        ET.SubElement(case, "error", type="grader-error", message=_clean(fault["message"])).text = _clean(fault["traceback"])
+        suite.attrib.update(tests="1", failures="0", errors="1", skipped="0")
+        return suite
+    for name in ("score", "max_score", "pass_mark", "passed"):
+        # JSON spelling (true, 83.5), as in the report, rather than Python's (True).
+        ET.SubElement(properties, "property", name=name, value=json.dumps(exercise[name]))
+    for note in exercise["notes"]:
+        ET.SubElement(properties, "property", name="note", value=_clean(note))
+    for check in exercise["checks"]:
+        suite.append(_case(exercise, check))
+    failed = sum(not check["passed"] for check in exercise["checks"])
+    suite.attrib.update(tests=str(len(exercise["checks"])), failures=str(failed), errors="0", skipped="0")
+    if exercise.get("output"):
+        truncated = "\n[the grader kept only the beginning of this output]" if exercise.get("output_truncated") else ""
+        ET.SubElement(suite, "system-out").text = _clean(exercise["output"] + truncated)
+    return suite
+
+
+def _case(exercise: dict[str, Any], check: dict[str, Any]) -> ET.Element:
+    # The title makes the name readable in CI listings; the id stays first so it can be searched for.
+    case = ET.Element("testcase", classname=f"{exercise['exercise']}.{check['function']}",
+                      name=_clean(f"{check['id']}: {check['title']}"))
+    if check["passed"]:
+        return case
+    errors = [e for e in exercise["errors"] if e["function"] in (check["function"], "<module>")]
+    mistakes = [m for m in exercise["mistakes"] if check["id"] in m["checks"]]
+    # The check message repeats the error or mistake that decided it, when there is one: said once.
+    restated = errors or any(m["message"] == check["message"] for m in mistakes)
+    lines = [] if restated else [check["message"]]
+    for error in errors:
+        lines.append(f"{error['kind']} in {error['function']}: {error['message']}")
+        if error.get("traceback"):
+            lines.append(error["traceback"])
+    for mistake in mistakes:
+        lines.append(_mistake_text(mistake))
+    # An error names what went wrong (timeout, exception, ...); otherwise the mistake that cost the points.
+    kind = errors[0]["kind"] if errors else next((m["id"] for m in mistakes if m["message"] == check["message"]), "check-failed")
+    ET.SubElement(case, "failure", type=kind, message=_clean(check["message"])).text = _clean("\n".join(lines).strip())
+    return case
+
+
+def _mistake_text(mistake: dict[str, Any]) -> str:
+    where = f", line {mistake['line']}" if mistake.get("line") else ""
+    text = f"{mistake['severity']} {mistake['id']} ({mistake['function']}{where}): {mistake['message']}"
+    # The catalog's messages already end with the fix; it is added only where one does not.
+    return text if mistake["fix"] in mistake["message"] else f"{text}\nFix: {mistake['fix']}"
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))

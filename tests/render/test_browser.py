@@ -1,0 +1,86 @@
+"""The HTML report in a real headless browser (Playwright driving Debian's Chromium).
+
+Screenshots are saved under reports/ as test artifacts.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from grader.render.html import write_html
+from tests.harness import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "reports"
+VIEWPORTS = {"laptop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
+
+if not os.path.exists(CHROMIUM) and os.environ.get("GRADER_REQUIRE_BROWSER") != "1":
+    pytest.skip("Chromium is not installed (scripts/install-system-packages installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+def open_report(browser, report: dict, path, viewport: str):
+    """Load the page; collect console errors and every network request it makes."""
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    problems, requests = [], []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(write_html(report, path).as_uri())
+    page.wait_for_load_state("load")
+    return page, problems, requests
+
+
+@pytest.mark.parametrize("name", ["linear_hidden", "erroring", "reference"])
+@pytest.mark.parametrize("viewport", ["laptop", "phone"])
+def test_report_loads_cleanly_with_visible_plots(browser, reports, tmp_path, name, viewport):
+    page, problems, requests = open_report(browser, reports[name], tmp_path / f"{name}.html", viewport)
+    assert problems == []
+    assert all(url.startswith("file://") for url in requests) and len(requests) == 1  # the page itself, nothing else
+    verdict = page.get_by_test_id("verdict")
+    assert verdict.is_visible() and verdict.inner_text() in ("PASS", "FAIL")
+    assert page.get_by_role("table").first.is_visible()
+    charts = page.locator("svg.chart")
+    # training curves, loss, confusion, class counts, means, stds; no normalize charts when it failed;
+    # one more for the two-circles evidence
+    assert charts.count() == {"linear_hidden": 7, "erroring": 4, "reference": 6}[name]
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert chart.is_visible() and box["width"] > 200 and box["height"] > 100
+        assert box["x"] >= 0 and box["x"] + box["width"] <= VIEWPORTS[viewport]["width"] + 1
+    # Readable on a phone: the page itself never scrolls sideways (wide tables scroll in their own box).
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow < 1  # sub-pixel rounding aside
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"browser-{name}-{viewport}.png"), full_page=True)
+    page.close()
+
+
+def test_mistakes_and_errors_are_present_and_navigable(browser, reports, tmp_path):
+    page, problems, _ = open_report(browser, reports["linear_hidden"], tmp_path / "linear.html", "laptop")
+    mistake = page.locator("article[data-mistake=linear-hidden-activation]")
+    assert mistake.is_visible()
+    assert "relu" in mistake.locator(".fix").inner_text()
+    assert mistake.locator("mark").inner_text().strip().startswith("keras.layers.Dense(16")
+    page.get_by_role("link", name="Your network").click()
+    assert page.evaluate("location.hash") == "#model-1"
+    assert page.get_by_role("heading", name="Your network").is_visible()
+    page.close()
+    page, problems, _ = open_report(browser, reports["erroring"], tmp_path / "erroring.html", "laptop")
+    error = page.locator("article[data-error=exception]")
+    assert error.is_visible() and "cannot scale" in error.locator("pre.traceback").inner_text()
+    assert problems == []
+    page.close()
