@@ -24,8 +24,9 @@ def test_entry_is_documented(mistake_id):
 
 @pytest.mark.parametrize("mistake_id", IDS)
 def test_bad_example_is_caught(mistake_id):
-    bad = mistake_example(mistake_id)["BAD"]
-    report = graded(bad)
+    example = mistake_example(mistake_id)
+    bad = example["BAD"]
+    report = graded(bad, example["EXERCISE"])
     found = [m for m in report["mistakes"] if m["id"] == mistake_id]
     assert found, f"not caught; found {sorted(mistake_ids(report))}, errors {report['errors']}"
     n_lines = len(textwrap.dedent(bad).splitlines())
@@ -36,4 +37,5 @@ def test_bad_example_is_caught(mistake_id):
 
 @pytest.mark.parametrize("mistake_id", IDS)
 def test_good_example_passes(mistake_id):
-    assert_clean(graded(mistake_example(mistake_id)["GOOD"]))
+    example = mistake_example(mistake_id)
+    assert_clean(graded(example["GOOD"], example["EXERCISE"]))
