@@ -30,7 +30,7 @@ class Calibration:
 def calibrate(exercise: Exercise, n_seeds: int = 30) -> Calibration:
     part = next(p for p in exercise.parts if isinstance(p, ModelPart))
     module = load_reference(exercise.name)
-    config = json.loads(getattr(module, part.function)(part.n_features, part.n_classes).to_json())
+    config = json.loads(getattr(module, part.function)(*part.args(part.n_features, part.n_classes)).to_json())
     architecture, compile_config = strip_compile(config)
     seeds = tuple(range(1000, 1000 + n_seeds))
     data = datasets.training_splits(part.dataset, seeds, part.test_size)

@@ -38,11 +38,25 @@ def iris() -> tuple[np.ndarray, np.ndarray]:
     return load_iris(return_X_y=True)
 
 
+def pass_fail(n: int = 400, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """The lesson's students: [hours studied, attendance %], unscaled, 0 = fail, 1 = pass.
+
+    As in its field story, many hours pass, and so do moderate hours with high attendance:
+    two regions no single straight line separates well; a few labels are flipped (noise).
+    """
+    rng = np.random.default_rng(seed)
+    hours = rng.uniform(0, 20, n)
+    attendance = rng.uniform(30, 100, n)
+    passed = (hours >= 12) | ((hours >= 4) & (attendance >= 80))
+    flip = rng.random(n) < 0.04
+    return np.column_stack([hours, attendance]), (passed ^ flip).astype(int)
+
+
 def training_splits(name: str, seeds: tuple[int, ...], test_size: float) -> list[Dataset]:
     """The grader's own data for training a student's model: one stratified, standardized split per seed."""
     from sklearn.model_selection import train_test_split
 
-    X, y = {"iris": iris}[name]()
+    X, y = {"iris": iris, "pass_fail": pass_fail}[name]()
     datasets = []
     for seed in seeds:
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)

@@ -22,6 +22,7 @@ class Probe:
     n_classes: int
     facts: ModelFacts | None
     error: str = ""
+    call: str = ""  # how it was called, e.g. "build_model(7)"; default build_model(n_features, n_classes)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class ModelSubject:
 
 
 def _expected_output(subject: ModelSubject) -> str:
+    if subject.task == "binary":
+        return "1 unit with sigmoid (or 2 units with softmax, or a linear output and a loss with from_logits=True)"
     return f"{subject.n_classes} units with softmax (or a linear output and a loss with from_logits=True)"
 
 
@@ -93,9 +96,13 @@ def softmax_hidden_activation(s: ModelSubject):
 )
 def wrong_output_activation(s: ModelSubject):
     out = s.facts.output
-    if out is None or s.task != "multiclass":
+    if out is None or s.task not in ("multiclass", "binary"):
         return
-    if out.activation not in ("softmax", "linear"):
+    if s.task == "binary" and out.units == 1:
+        right = ("sigmoid", "linear", "softmax")  # a one-unit softmax is softmax-single-unit
+    else:
+        right = ("softmax", "linear")
+    if out.activation not in right:
         yield Finding("wrong-output-activation", f"the output layer uses {out.activation}",
                       _expected_output(s), f"dense:{out.position}")
 
@@ -108,6 +115,9 @@ def wrong_output_activation(s: ModelSubject):
 )
 def wrong_output_units(s: ModelSubject):
     out = s.facts.output
+    if out is not None and s.task == "binary" and out.units not in (1, 2):
+        yield Finding("wrong-output-units", f"the output layer has {out.units} units for a yes/no task",
+                      "1 unit with sigmoid (or 2 units with softmax)", f"dense:{out.position}")
     if out is not None and s.task == "multiclass" and out.units != s.n_classes:
         yield Finding("wrong-output-units", f"the output layer has {out.units} unit(s) for {s.n_classes} classes",
                       f"{s.n_classes} units, one per class", f"dense:{out.position}")
@@ -116,14 +126,21 @@ def wrong_output_units(s: ModelSubject):
 @mistake(
     "loss-label-mismatch", family="model", severity="error",
     title="Loss does not match the labels",
-    why="The labels here are integers 0, 1, 2, ... Sparse categorical cross-entropy reads them as they "
-        "are; categorical cross-entropy expects one-hot vectors, and binary cross-entropy or mean "
-        "squared error treat the class ids as numbers on a scale, which they are not.",
-    fix="compile with loss='sparse_categorical_crossentropy' for integer class labels",
+    why="The labels here are integers: class ids 0, 1, 2, ... or 0/1 for a yes/no task. Sparse categorical "
+        "cross-entropy reads class ids as they are, binary cross-entropy reads 0/1 with one sigmoid unit; "
+        "categorical cross-entropy expects one-hot vectors, and mean squared error treats the ids as "
+        "numbers on a scale, which they are not.",
+    fix="compile with loss='sparse_categorical_crossentropy' for integer class labels (for a yes/no task "
+        "with one sigmoid output unit: loss='binary_crossentropy')",
 )
 def loss_label_mismatch(s: ModelSubject):
-    loss = s.facts.loss
-    if not s.facts.compiled or loss is None or s.task != "multiclass":
+    loss, out = s.facts.loss, s.facts.output
+    if not s.facts.compiled or loss is None or s.task not in ("multiclass", "binary"):
+        return
+    if s.task == "binary" and out is not None and out.units == 1:
+        if loss != "binary_crossentropy":
+            yield Finding("loss-label-mismatch", f"a one-unit yes/no output is compiled with {loss}",
+                          "binary_crossentropy for 0/1 labels and one output unit", "call:compile")
         return
     if loss != "sparse_categorical_crossentropy":
         hint = {
@@ -133,7 +150,24 @@ def loss_label_mismatch(s: ModelSubject):
             "mean_absolute_error": "mean absolute error, a regression loss",
         }.get(loss, loss)
         yield Finding("loss-label-mismatch", f"the model is compiled with {hint} for integer labels 0..{s.n_classes - 1}",
-                      "sparse_categorical_crossentropy", "call:compile")
+                      "sparse_categorical_crossentropy" + (" (or one sigmoid unit with binary_crossentropy)"
+                                                           if s.task == "binary" else ""), "call:compile")
+
+
+@mistake(
+    "softmax-single-unit", family="model", severity="error",
+    title="Softmax on a single output unit",
+    why="Softmax turns a list of scores into probabilities that sum to 1. With one unit the list has "
+        "one score, so its probability is always exactly 1: the network answers 'pass' for everyone "
+        "and cannot learn anything.",
+    fix="for a yes/no output use one unit with activation='sigmoid' and loss='binary_crossentropy' "
+        "(or two units with softmax and sparse_categorical_crossentropy)",
+)
+def softmax_single_unit(s: ModelSubject):
+    out = s.facts.output
+    if out is not None and out.units == 1 and out.activation == "softmax":
+        yield Finding("softmax-single-unit", "the output layer has 1 unit with softmax, which always outputs 1.0",
+                      _expected_output(s), f"dense:{out.position}")
 
 
 @mistake(
@@ -181,7 +215,7 @@ def hardcoded_shapes(s: ModelSubject):
     """Reported for the first probe that shows it (several probes would only repeat it)."""
     facts = s.facts
     for probe in s.probes:
-        call = f"build_model({probe.n_features}, {probe.n_classes})"
+        call = probe.call or f"build_model({probe.n_features}, {probe.n_classes})"
         if probe.facts is None:
             yield Finding("hardcoded-shapes", f"{call} failed: {probe.error}", f"{call} builds a model for those sizes", "def:build_model")
             return

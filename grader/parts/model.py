@@ -41,6 +41,7 @@ class ModelPart:
     task: str = "multiclass"
     probes: tuple[tuple[int, int], ...] = ((7, 5), (2, 2))  # (2, 2) also serves the two-circles evidence
     reference: str | None = None  # the exercise whose reference network is shown beside the student's
+    arguments: tuple[str, ...] = ("n_features", "n_classes")  # what build_model takes
     class_names: tuple[str, ...] = ()
     seeds: tuple[int, ...] = (0, 1, 2)
     test_size: float = 0.3
@@ -48,7 +49,14 @@ class ModelPart:
 
     def calls(self) -> list[Call]:
         shapes = [(self.n_features, self.n_classes), *self.probes]
-        return [Call(f"{self.function}#{f}x{c}", self.function, (f, c), returns="model") for f, c in shapes]
+        return [Call(f"{self.function}#{f}x{c}", self.function, self.args(f, c), returns="model") for f, c in shapes]
+
+    def args(self, n_features: int, n_classes: int) -> tuple[int, ...]:
+        """build_model's arguments for these sizes, in the order the exercise declares."""
+        return tuple({"n_features": n_features, "n_classes": n_classes}[name] for name in self.arguments)
+
+    def _call(self, n_features: int, n_classes: int) -> str:
+        return f"{self.function}({', '.join(map(str, self.args(n_features, n_classes)))})"
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
         outcome = outcomes[f"{self.function}#{self.n_features}x{self.n_classes}"]
@@ -64,7 +72,7 @@ class ModelPart:
         result = PartResult(self.function, ran=True, findings=run_family("model", subject))
         result.details["layers"] = layer_table(facts)
         if self.reference:
-            reference = reference_layers(self.reference, self.function, self.n_features, self.n_classes)
+            reference = reference_layers(self.reference, self.function, self.args(self.n_features, self.n_classes))
             result.details["reference_layers"] = [dict(row) for row in reference]
         result.details["loss"] = facts.loss
         self._train(config, constants, result)
@@ -96,13 +104,13 @@ class ModelPart:
         for f, c in self.probes:
             probe = outcomes[f"{self.function}#{f}x{c}"]
             if not probe.ok:
-                yield Probe(f, c, None, f"{probe.kind}: {probe.message}")
+                yield Probe(f, c, None, f"{probe.kind}: {probe.message}", self._call(f, c))
                 continue
             try:
                 validate(probe.value["config"])
             except UnsafeModel:
                 continue  # reported once, for the main call
-            yield Probe(f, c, model_facts(probe.value["config"], probe.value["compiled"]))
+            yield Probe(f, c, model_facts(probe.value["config"], probe.value["compiled"]), call=self._call(f, c))
 
     def budget_from(self, constants: dict[str, Any], n_train: int) -> tuple[int, int, list[str]]:
         """The student's EPOCHS and BATCH_SIZE, capped, with a note for every change made."""
@@ -174,13 +182,13 @@ def layer_table(facts: ModelFacts) -> list[dict[str, Any]]:
 
 
 @functools.cache
-def reference_layers(exercise: str, function: str, n_features: int, n_classes: int) -> tuple[dict[str, Any], ...]:
+def reference_layers(exercise: str, function: str, args: tuple[int, ...]) -> tuple[dict[str, Any], ...]:
     """The reference solution's network, built in the grader (trusted code) and read the same way."""
     import json
 
     from grader.paths import load_reference
 
-    model = getattr(load_reference(exercise), function)(n_features, n_classes)
+    model = getattr(load_reference(exercise), function)(*args)
     return tuple(layer_table(model_facts(json.loads(model.to_json()), True)))
 
 

@@ -76,9 +76,13 @@ def train(architecture: dict, compile_config: dict, datasets: list[Dataset], see
     steps = math.ceil(n / batch_size)
     from_logits = _from_logits(compile_config)
 
+    def fit_labels(y, out):
+        """Integer labels shaped for the loss: a one-unit (yes/no) output takes them as a column."""
+        return tf.reshape(y, [-1, 1]) if out.shape[-1] == 1 else y
+
     def measure(model, loss_fn, x, y):
         out = model(x, training=False)
-        loss = tf.reduce_mean(loss_fn(y, out))
+        loss = tf.reduce_mean(loss_fn(fit_labels(y, out), out))
         predicted = _predict_classes(out, from_logits)
         return loss, tf.reduce_mean(tf.cast(tf.equal(predicted, y), tf.float32)), predicted
 
@@ -94,7 +98,8 @@ def train(architecture: dict, compile_config: dict, datasets: list[Dataset], see
                     idx = order[step * batch_size: tf.minimum((step + 1) * batch_size, n)]
                     xb, yb = tf.gather(x_train, idx), tf.gather(y_train, idx)
                     with tf.GradientTape() as tape:
-                        loss = tf.reduce_mean(loss_fn(yb, model(xb, training=True)))
+                        out = model(xb, training=True)
+                        loss = tf.reduce_mean(loss_fn(fit_labels(yb, out), out))
                         if model.losses:
                             loss += tf.add_n(model.losses)
                     pairs = [(g, v) for g, v in zip(tape.gradient(loss, model.trainable_variables),
