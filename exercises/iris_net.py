@@ -1,3 +1,5 @@
+# Generated from reference/iris_net.py by `grader generate`: maintainers, edit the reference and
+# regenerate instead of editing this file by hand. Students: this file is yours to fill in.
 """Exercise iris_net: a first Keras network that tells the three iris species apart.
 
 Fill in the four functions below, then check your work with:

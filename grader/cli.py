@@ -1,4 +1,4 @@
-"""Command line: grader check | list | explain | calibrate | demo."""
+"""Command line: grader check | list | explain | calibrate | demo | generate."""
 from __future__ import annotations
 
 import argparse
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grade neural-network exercises.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    check = sub.add_parser("check", help="grade submissions (.py files, or folders holding them)")
+    check = sub.add_parser("check", help="grade submissions (.py or .ipynb files, or folders holding them)")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--exercise", help="exercise name (default: inferred from the file name)")
     check.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout); "
@@ -68,6 +68,18 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="grade the bundled reference and sample submissions")
     demo.set_defaults(run=_demo)
+
+    generate = sub.add_parser("generate", help="write the student stubs in exercises/ from reference/ "
+                                               "(solution blocks become NotImplementedError)")
+    generate.add_argument("names", nargs="*", metavar="NAME", help="exercises (default: every reference with a spec)")
+    generate.add_argument("--check", action="store_true",
+                          help="write nothing; list the files that are out of date and exit 1 if any")
+    generate.add_argument("--notebooks", action="store_true",
+                          help="also write a student notebook <name>.ipynb per exercise (existing ones are always kept up to date)")
+    generate.add_argument("--out", metavar="DIR", help="where to write (default: exercises/ beside reference/)")
+    generate.add_argument("--solutions", action="store_true",
+                          help="write the solutions (the reference without its markers) instead of stubs; needs --out")
+    generate.set_defaults(run=_generate)
     return parser
 
 
@@ -81,7 +93,11 @@ def _exercise(name: str):
 
 
 def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
-    """The (file, exercise) pairs a PATH stands for."""
+    """The (file, exercise) pairs a PATH stands for.
+
+    A folder is searched for <exercise>.py, then <exercise>.ipynb, then the same in its
+    exercises/ subfolder; the first found is graded (a .py wins over a notebook beside it).
+    """
     from grader.exercises import names
 
     if not path.exists():
@@ -94,12 +110,19 @@ def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
     wanted = [exercise] if exercise else names()
     found = []
     for name in wanted:
-        for candidate in (path / f"{name}.py", path / "exercises" / f"{name}.py"):
-            if candidate.is_file():
-                found.append((candidate, name))
+        for folder in (path, path / "exercises"):
+            script, notebook = folder / f"{name}.py", folder / f"{name}.ipynb"
+            if script.is_file():
+                if notebook.is_file():
+                    print(f"grader: grading {script}, not the notebook {notebook} beside it "
+                          "(name the notebook to grade it)", file=sys.stderr)
+                found.append((script, name))
+                break
+            if notebook.is_file():
+                found.append((notebook, name))
                 break
     if not found:
-        raise UsageError(f"{path} holds no exercise file ({', '.join(f'{n}.py' for n in wanted)})")
+        raise UsageError(f"{path} holds no exercise file ({', '.join(f'{n}.py or {n}.ipynb' for n in wanted)})")
     return found
 
 
@@ -109,6 +132,7 @@ def _check(args) -> int:
     if args.exercise:
         _exercise(args.exercise)  # an unknown name is a usage error before anything else
     targets = [pair for path in args.paths for pair in resolve(Path(path), args.exercise)]
+    _read_notebooks(path for path, _ in targets)  # a corrupt notebook is a usage error before any grading
     if args.json and args.json != "-" and len(targets) > 1:
         raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
     reports = []
@@ -117,6 +141,17 @@ def _check(args) -> int:
             reports.append(_grade_and_report(path, name, args.json, Path(args.html), sandbox))
     _write_summaries(reports, args)
     return 0 if all(all_passed(r) for r in reports) else 1
+
+
+def _read_notebooks(paths) -> None:
+    from grader.submission.notebook import NotebookError, read_notebook
+
+    for path in paths:
+        if path.suffix == ".ipynb":
+            try:
+                read_notebook(path)
+            except NotebookError as exc:
+                raise UsageError(str(exc)) from None
 
 
 def _write_summaries(reports: list[dict], args) -> None:
@@ -230,3 +265,47 @@ def _demo(args) -> int:
     print("demo:", "as expected: the reference gets full marks and every sample's mistakes are found"
           if all(verdicts) else "UNEXPECTED: see the reports above")
     return 0 if all(verdicts) else 1
+
+
+def _generate(args) -> int:
+    """Write the student files that follow from reference/, or with --check list those out of date."""
+    from grader.authoring.generate import GenerateError, exercise_names, outputs, stale, write
+    from grader.authoring.markers import MarkerError
+    from grader.paths import reference_dir
+
+    references = reference_dir()
+    default_out = references.parent / "exercises"
+    out = Path(args.out) if args.out else default_out
+    if args.solutions and (not args.out or out.resolve() == default_out.resolve()):
+        raise UsageError("--solutions needs --out DIR, a folder other than the students' exercises/")
+    if args.solutions and args.check:
+        raise UsageError("--check compares the students' files; leave out --solutions")
+    try:
+        names = exercise_names(references, args.names)
+        files = [f for name in names for f in outputs(name, references, out, args.notebooks, args.solutions)]
+    except (GenerateError, MarkerError) as exc:
+        raise UsageError(str(exc)) from None
+    if not names:
+        raise UsageError(f"no reference file in {references} has an exercise spec")
+    if args.check:
+        out_of_date = stale(files, _shown)
+        for output, diff in out_of_date:
+            print(f"{_shown(output.path)} is out of date with {_shown(output.source)}; run `grader generate"
+                  f"{' --notebooks' if output.path.suffix == '.ipynb' else ''}`\n{diff}")
+        if out_of_date:
+            print(f"generate --check: {len(out_of_date)} of {len(files)} files out of date")
+            return 1
+        print(f"generate --check: all {len(files)} files up to date")
+        return 0
+    changed = write(files)
+    for output in files:
+        print(f"{'wrote' if output in changed else 'up to date'}: {_shown(output.path)}")
+    return 0
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

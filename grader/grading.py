@@ -25,8 +25,14 @@ def grade_path(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -
 
     Pass a running Sandbox to grade many submissions with one warm sandbox. A fault of the
     grader itself (never the student's) becomes a report with `grader_error` and no grade;
-    a sandbox that cannot run at all raises SandboxError.
+    a sandbox that cannot run at all raises SandboxError. A Jupyter notebook (.ipynb) is
+    graded as the Python of its code cells (grader.submission.notebook); one that cannot be
+    read raises NotebookError.
     """
+    if path.suffix == ".ipynb":
+        from grader.submission.notebook import grade_notebook
+
+        return grade_notebook(path, exercise, sandbox)
     try:
         exercise_report, isolation = grade_file(path, exercise, sandbox)
     except SandboxError:

@@ -56,20 +56,26 @@ def _exercise_view(exercise: dict[str, Any]) -> dict[str, Any]:
     lines = exercise.get("source", "").splitlines()
     details = exercise.get("details", {})
     model = details.get("build_model", {})
-    mistakes = [{**m, "excerpt": _excerpt(lines, m.get("line")),
+    cells = exercise.get("cells", [])
+    mistakes = [{**m, "excerpt": _excerpt(lines, m.get("line"), cells),
                  "evidence": _evidence(model.get("evidence")) if m["id"] == "linear-hidden-activation" else None}
                 for m in exercise["mistakes"]]
-    errors = [{**e, "excerpt": _excerpt(lines, e.get("line"))} for e in exercise["errors"]]
+    errors = [{**e, "excerpt": _excerpt(lines, e.get("line"), cells)} for e in exercise["errors"]]
     return {**exercise, "mistakes_view": mistakes, "errors_view": errors,
             "model_rows": _model_rows(model.get("layers"), model.get("reference_layers")),
             "charts": _charts(details)}
 
 
-def _excerpt(lines: list[str], line: int | None) -> list[dict[str, Any]]:
+def _excerpt(lines: list[str], line: int | None, cells: list[dict[str, int]] = ()) -> list[dict[str, Any]]:
+    """The lines around `line`; for a notebook, only its cell's, numbered as in the cell."""
     if not line or not lines or line > len(lines):
         return []
-    start, end = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
-    return [{"number": n, "text": lines[n - 1], "marked": n == line} for n in range(start, end + 1)]
+    first, last, offset = 1, len(lines), 0
+    cell = next((c for c in cells if c["start"] <= line <= c["end"]), None)
+    if cell:
+        first, last, offset = cell["start"], cell["end"], cell["start"] - 1
+    start, end = max(first, line - CONTEXT_LINES), min(last, line + CONTEXT_LINES)
+    return [{"number": n - offset, "text": lines[n - 1], "marked": n == line} for n in range(start, end + 1)]
 
 
 def _model_rows(student: list[dict] | None, reference: list[dict] | None) -> list[dict[str, Any]]:

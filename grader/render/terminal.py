@@ -33,16 +33,24 @@ def render(report: dict[str, Any], color: bool = False) -> str:
                 lines.append(paint(f"      {check['message']}", "dim"))
         for mistake in ex["mistakes"]:
             style = "red" if mistake["severity"] == "error" else "yellow"
-            where = f"{mistake['function']}, line {mistake['line']}" if mistake.get("line") else mistake["function"]
+            where = f"{mistake['function']}{_place(mistake)}"
             lines.append(paint(f"  {mistake['severity']} {mistake['id']}", style) + f" ({where}): {mistake['title']}")
             lines.append(f"      {mistake['message']}")
         for error in ex["errors"]:
-            lines.append(paint(f"  {error['kind']} in {error['function']}", "red") + f": {error['message']}")
+            place = _place(error) if error.get("cell") and f"cell {error['cell']}," not in error["message"] else ""
+            lines.append(paint(f"  {error['kind']} in {error['function']}{place}", "red") + f": {error['message']}")
             for tb_line in error.get("traceback", "").splitlines()[-6:]:
                 lines.append(paint(f"      {tb_line}", "dim"))
         for note in ex.get("notes", []):
             lines.append(paint(f"  note: {note}", "yellow"))
     return "\n".join(lines)
+
+
+def _place(item: dict[str, Any]) -> str:
+    """', cell C, line L' for a notebook, ', line N' for a file, '' without a line."""
+    if item.get("cell"):
+        return f", cell {item['cell']}, line {item['cell_line']}"
+    return f", line {item['line']}" if item.get("line") else ""
 
 
 def _num(value: float) -> str:

@@ -1,0 +1,66 @@
+# Generated from reference/neuron.py by `grader generate`: maintainers, edit the reference and
+# regenerate instead of editing this file by hand. Students: this file is yours to fill in.
+"""Exercise neuron: one neuron, the common activation functions and a dense layer, in numpy.
+
+Fill in the functions below (numpy only: no Keras here), then check your work with:
+
+    grader check exercises/neuron.py
+
+A neuron multiplies its inputs by weights, adds them up with a bias and passes the sum
+through an activation function f: output = f(w·x + b). A dense layer is many neurons
+that all see the same inputs. The grader calls your functions on inputs it chooses,
+small and extreme, and compares the results with its own.
+"""
+import numpy as np
+
+
+def sigmoid(z):
+    """Return 1 / (1 + e^(-z)) for every element of the array z (same shape as z).
+
+    Outputs lie between 0 and 1, so sigmoid suits probabilities.
+    """
+    raise NotImplementedError("sigmoid: squash every element into (0, 1)")
+
+
+def relu(z):
+    """Return max(0, z) for every element of the array z: negatives become 0, positives stay."""
+    raise NotImplementedError("relu: turn negatives into 0, keep positives")
+
+
+def tanh(z):
+    """Return the hyperbolic tangent of every element of z: like sigmoid, but between -1 and 1."""
+    raise NotImplementedError("tanh: map every element into (-1, 1)")
+
+
+def softmax(z):
+    """Turn scores into probabilities that sum to 1.
+
+    z is a 1-D array of scores, or a 2-D batch with one row of scores per example; then
+    every row must sum to 1 on its own. Very large scores (softmax([1000, 1001])) must not
+    overflow: e^1000 is infinite in floating point. Subtracting the largest score first
+    changes nothing mathematically and keeps every exponent at most 0.
+    """
+    raise NotImplementedError("softmax: exponentiate and normalise each row, without overflow")
+
+
+ACTIVATIONS = {"sigmoid": sigmoid, "relu": relu, "tanh": tanh, "softmax": softmax, "linear": lambda z: z}
+
+
+def neuron(x, w, b, activation):
+    """Return the output of one neuron: f(w·x + b), a single float.
+
+    x and w are 1-D arrays of the same length, b is a number, activation is one of
+    "sigmoid", "relu", "tanh", "linear" (f does nothing).
+    """
+    raise NotImplementedError("neuron: the weighted sum plus the bias, through the activation")
+
+
+def dense_forward(X, W, b, activation):
+    """Return a dense layer's outputs for a batch: activation(X @ W + b).
+
+    X has one row per example (batch, n_inputs), W has one column per neuron
+    (n_inputs, n_neurons), b one bias per neuron (n_neurons,). The result has shape
+    (batch, n_neurons). activation is "sigmoid", "relu", "tanh", "linear" or "softmax"
+    (softmax over each example's row).
+    """
+    raise NotImplementedError("dense_forward: every neuron's weighted sum for every example, through the activation")

@@ -1,0 +1,38 @@
+# Generated from reference/pass_fail.py by `grader generate`: maintainers, edit the reference and
+# regenerate instead of editing this file by hand. Students: this file is yours to fill in.
+"""Exercise pass_fail: will a student pass? A yes/no network from the lesson's example.
+
+Each student is described by [hours studied, attendance in %], and the label is 0 (fail)
+or 1 (pass). Fill in the two functions below, then check your work with:
+
+    grader check exercises/pass_fail.py
+
+The grader trains your network itself on a few hundred students like the lesson's: many
+hours pass, and so do moderate hours with high attendance. No single straight line
+separates that, so the hidden layer matters; the two features are on very different
+scales (0-20 hours, 30-100 %), so normalizing matters too.
+"""
+import keras
+import numpy as np
+
+# The training budget the grader uses for your network (see iris_net for what they mean).
+EPOCHS = 150
+BATCH_SIZE = 32
+
+
+def normalize(X_train, X_test):
+    """Standardize every feature with the training set's mean and standard deviation.
+
+    Return (X_train_scaled, X_test_scaled); X_test is scaled with X_train's statistics.
+    """
+    raise NotImplementedError("normalize: scale X_train and X_test with X_train's statistics")
+
+
+def build_model(n_features):
+    """Return a compiled Keras model that predicts pass (1) or fail (0) from n_features inputs.
+
+    One output unit with a sigmoid gives the probability of passing; binary cross-entropy
+    is the loss for 0/1 labels. Put at least one hidden layer with a non-linear activation
+    (relu) before it.
+    """
+    raise NotImplementedError("build_model: build and compile a yes/no network")

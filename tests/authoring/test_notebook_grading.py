@@ -1,0 +1,107 @@
+"""Every reference gets full marks as .py and as a notebook, every stub zero, through the real sandbox.
+
+One `grader check` process grades them all with one warm sandbox (as it would a class).
+"""
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from grader.authoring.generate import exercise_names, outputs, solution_notebook
+from tests.harness import REFERENCE
+
+pytestmark = pytest.mark.slow  # one process grades them all, about 35 s
+
+NAMES = exercise_names(REFERENCE)
+MARKER = Path("/tmp") / f"should-not-exist-{uuid.uuid4().hex}"
+
+
+def mistaken_iris_notebook() -> tuple[nbformat.NotebookNode, dict]:
+    """The solution notebook with a shell cell, a linear hidden layer and a normalize that raises in a helper."""
+    notebook = nbformat.reads(solution_notebook("iris_net", REFERENCE), as_version=4)
+    notebook.cells.insert(1, new_code_cell(f"!pip install keras\n!touch {MARKER}\n%matplotlib inline"))
+    for cell in notebook.cells:
+        cell.source = cell.source.replace('keras.layers.Dense(16, activation="relu")', "keras.layers.Dense(16)")
+        cell.source = cell.source.replace("mean = X_train.mean(axis=0)", "mean = helper(X_train)")
+    notebook.cells.append(new_code_cell("def helper(X):\n    raise ValueError('no mean today')\n\n"
+                                        "print(output_activation('binary'))"))
+    where = {}
+    for number, cell in enumerate(notebook.cells, start=1):
+        for index, line in enumerate(cell.source.splitlines(), start=1):
+            if line.strip() == "keras.layers.Dense(16),":
+                where["dense"] = (number, index)
+            if "raise ValueError('no mean today')" in line:
+                where["helper"] = (number, index)
+            if "mean = helper(X_train)" in line:
+                where["normalize"] = (number, index)
+    return notebook, where
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    folders = {kind: root / kind for kind in ("solution-py", "solution-nb", "stub-py", "stub-nb", "mistake-nb")}
+    for folder in folders.values():
+        folder.mkdir()
+    for name in NAMES:
+        (folders["solution-py"] / f"{name}.py").write_text((REFERENCE / f"{name}.py").read_text())
+        (folders["solution-nb"] / f"{name}.ipynb").write_text(solution_notebook(name, REFERENCE))
+        for output in outputs(name, REFERENCE, root, notebooks=True):
+            kind = "stub-nb" if output.path.suffix == ".ipynb" else "stub-py"
+            (folders[kind] / output.path.name).write_text(output.text)
+    notebook, where = mistaken_iris_notebook()
+    (folders["mistake-nb"] / "iris_net.ipynb").write_text(nbformat.writes(notebook))
+    out = subprocess.run([sys.executable, "-m", "grader", "check", *folders, "--html", "html"], cwd=root,
+                         capture_output=True, text=True, timeout=900)
+    reports = {path.stem: json.loads(path.read_text()) for path in (root / "reports").glob("*.json")}
+    return out, reports, where, root
+
+
+def test_the_run_fails_only_for_the_stubs_and_the_mistake(graded):
+    out, reports, _, _ = graded
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(reports) == 4 * len(NAMES) + 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("form", ["solution-py", "solution-nb"])
+def test_every_reference_gets_full_marks(graded, form, name):
+    report = graded[1][f"{form}-{name}"]
+    exercise = report["exercises"][0]
+    assert report["submission"].endswith(f"{form}/{name}.{'py' if form.endswith('py') else 'ipynb'}")
+    assert exercise["score"] == exercise["max_score"], (exercise["mistakes"], exercise["errors"])
+    assert not exercise["mistakes"] and not exercise["errors"] and "grader_error" not in exercise
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("form", ["stub-py", "stub-nb"])
+def test_every_stub_gets_zero_without_crashing(graded, form, name):
+    exercise = graded[1][f"{form}-{name}"]["exercises"][0]
+    assert exercise["score"] == 0 and "grader_error" not in exercise
+    assert exercise["errors"] and {e["kind"] for e in exercise["errors"]} == {"not-implemented"}
+    assert all(e["function"] != "<module>" for e in exercise["errors"])  # it imports fine
+
+
+def test_a_notebook_mistake_points_to_its_cell(graded):
+    out, reports, where, _ = graded
+    exercise = reports["mistake-nb-iris_net"]["exercises"][0]
+    mistake = next(m for m in exercise["mistakes"] if m["id"] == "linear-hidden-activation")
+    assert (mistake["cell"], mistake["cell_line"]) == where["dense"]
+    assert f"(build_model, cell {where['dense'][0]}, line {where['dense'][1]})" in out.stdout
+    error = next(e for e in exercise["errors"] if e["function"] == "normalize")
+    assert error["kind"] == "exception" and "no mean today" in error["message"]
+    for frame in ("normalize", "helper"):
+        cell, line = where[frame]
+        assert f'File "iris_net.ipynb", cell {cell}, line {line}, in {frame}' in error["traceback"]
+    assert 'iris_net.py"' not in error["traceback"]
+    assert "sigmoid" in exercise["output"]  # the try-it-out cell ran
+    assert any("cell 2, line 1 (!pip install keras)" in note for note in exercise["notes"])
+    assert not MARKER.exists()
+    page = (graded[3] / "html" / "mistake-nb-iris_net.html").read_text()
+    assert f"In <code>build_model</code>, cell {where['dense'][0]}, line {where['dense'][1]}." in page
