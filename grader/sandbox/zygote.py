@@ -142,19 +142,34 @@ def _kill_descendants(worker):
 
 
 def _kill_all_descendants():
-    """Kill every process below this one until none is left (without /proc: nothing to find)."""
+    """Kill every process below this one (without /proc: nothing to find).
+
+    Stopped first, so a fork bomb cannot refill each slot a kill frees: once a round finds
+    no process it had not stopped yet, the whole tree is frozen and dies at once.
+    """
     if not os.path.isdir("/proc"):
         return
-    for _ in range(1000):
-        others = _descendants()
-        if not others:
+    for _ in range(100):
+        stopped = set()
+        while True:
+            found = _descendants() - stopped
+            if not found:
+                break
+            for pid in found:
+                _signal(pid, signal.SIGSTOP)
+            stopped |= found
+        if not stopped:
             return
-        for pid in others:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        for pid in stopped:
+            _signal(pid, signal.SIGKILL)
         _reap()
+
+
+def _signal(pid, number):
+    try:
+        os.kill(pid, number)
+    except OSError:
+        pass
 
 
 def _descendants():
