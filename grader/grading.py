@@ -13,11 +13,12 @@ from grader.sandbox.isolation import SandboxError
 from grader.sandbox.runner import run_submission
 from grader.sandbox.server import Sandbox
 from grader.source_lines import SourceIndex
-from grader.spec import Exercise, FunctionError, PartResult
+from grader.spec import Exercise, FunctionError, ManualItem, PartResult
 
 
 NOT_RUN = {"level": "not run", "protections": []}
 MAX_SOURCE_CHARS = 200_000
+MAX_ANSWER_CHARS = 5_000
 
 
 def grade_path(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def grader_fault(exercise: Exercise, exc: Exception) -> dict[str, Any]:
     return {
         "exercise": exercise.name, "title": exercise.title, "score": 0, "max_score": exercise.max_score,
         "pass_mark": exercise.pass_mark, "passed": False, "checks": [], "mistakes": [], "errors": [],
-        "notes": [], "details": {}, "source": "",
+        "notes": [], "details": {}, "source": "", "manual": [],
         "grader_error": {"message": f"{type(exc).__name__}: {exc}",
                          "traceback": "".join(traceback.format_exception(exc))},
     }
@@ -112,7 +113,15 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
         "passed": score >= exercise.pass_mark,
         "checks": checks, "mistakes": mistakes, "errors": errors, "notes": notes, "details": details,
         "source": source[:MAX_SOURCE_CHARS],  # for feedback that quotes the student's own lines
+        "manual": [_manual(item, constants.get(item.constant)) for item in exercise.manual],
     }
+
+
+def _manual(item: ManualItem, answer: Any) -> dict[str, Any]:
+    """A free-text answer as the instructor will read it; the grader only records it."""
+    text = answer.strip()[:MAX_ANSWER_CHARS] if isinstance(answer, str) else ""
+    return {"id": item.constant, "title": item.title, "points": item.points, "answer": text,
+            "words": len(text.split()), "status": "needs manual grading" if text else "not answered"}
 
 
 def _check(item, result: PartResult) -> dict[str, Any]:

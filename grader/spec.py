@@ -51,6 +51,15 @@ class Part(Protocol):
 
 
 @dataclass(frozen=True)
+class ManualItem:
+    """A free-text answer in a module constant: recorded for the instructor, never scored automatically."""
+
+    constant: str
+    title: str
+    points: float  # awarded by hand, on top of the automatic max_score
+
+
+@dataclass(frozen=True)
 class Exercise:
     name: str
     title: str
@@ -58,6 +67,7 @@ class Exercise:
     pass_mark: float
     constants: tuple[str, ...] = ()
     limits: Limits = Limits()  # what the student's code may use in the sandbox
+    manual: tuple[ManualItem, ...] = ()
 
     @property
     def max_score(self) -> float:

@@ -80,6 +80,11 @@ def _exercise(ex: dict[str, Any]) -> list[str]:
         lines += ["**Errors**", ""]
         lines += [f"- {error['kind']} in `{error['function']}`: {_text(error['message'])}" for error in ex["errors"]]
         lines.append("")
+    if ex.get("manual"):
+        lines += ["**Graded by the instructor**", ""]
+        lines += [f"- `{item['id']}` {_text(item['title'])} ({item['points']:g} points): {item['status']}, "
+                  f"{item['words']} words" for item in ex["manual"]]
+        lines.append("")
     if ex["notes"]:
         lines += ["**Notes**", ""] + [f"- {_text(note)}" for note in ex["notes"]] + [""]
     return lines

@@ -24,6 +24,8 @@ def gradescope_results(reports: list[dict[str, Any]], visibility: str = "visible
              for j, check in enumerate(exercise["checks"], 1)]
     tests += [_fault_test(exercise, f"{i}.0", visibility)
               for i, (_, exercise) in enumerate(exercises, 1) if "grader_error" in exercise]
+    tests += [_manual_test(exercise, item, f"{i}.m{j}", visibility)
+              for i, (_, exercise) in enumerate(exercises, 1) for j, item in enumerate(exercise.get("manual", []), 1)]
     return {
         # Set explicitly (Gradescope would otherwise sum the tests) so the total is the report's own.
         "score": round(sum(exercise["score"] for _, exercise in exercises), 2),
@@ -68,6 +70,15 @@ def _test(exercise: dict[str, Any], check: dict[str, Any], number: str, visibili
         "output_format": "text",
         "tags": [exercise["exercise"], check["function"], check["id"]],
         "visibility": visibility,
+    }
+
+
+def _manual_test(exercise: dict[str, Any], item: dict[str, Any], number: str, visibility: str) -> dict[str, Any]:
+    """A free-text answer: shown with 0 of 0 points, since Gradescope's manual rubric grades it."""
+    return {
+        "name": f"{exercise['exercise']}: {item['title']} (graded by hand)", "number": number, "score": 0,
+        "max_score": 0, "output_format": "text", "visibility": visibility, "tags": [exercise["exercise"], "manual"],
+        "output": f"{item['status']}: worth {item['points']:g} points, graded by your instructor.\n\n{item['answer']}",
     }
 
 

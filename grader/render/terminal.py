@@ -31,6 +31,9 @@ def render(report: dict[str, Any], color: bool = False) -> str:
             explained = {m["message"] for m in ex["mistakes"]} | {e["function"] for e in ex["errors"]}
             if not check["passed"] and check["message"] not in explained and check["function"] not in explained:
                 lines.append(paint(f"      {check['message']}", "dim"))
+        for item in ex.get("manual", []):
+            lines.append(f"  ? {item['id']:<{width}}  {_num(item['points']):>5}  {item['title']}: {item['status']} "
+                         f"({item['words']} words; graded by your instructor, not included in the score above)")
         for mistake in ex["mistakes"]:
             style = "red" if mistake["severity"] == "error" else "yellow"
             where = f"{mistake['function']}{_place(mistake)}"

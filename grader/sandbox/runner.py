@@ -34,14 +34,14 @@ def run_submission(source_path: Path, calls: list[Call], constants: list[str], l
             return run_submission(source_path, calls, constants, limits, own)
     run = SandboxRun(outcomes={}, isolation=sandbox.isolation.as_report())
     pending, first = list(calls), True
-    while pending:
+    while pending or first:  # with no calls, one job still imports it and reads the constants
         job = sandbox.run_job(source_path, pending, constants if first else [], limits)
         run.output += job.output
         run.output_truncated |= job.output_truncated
         if first:
             run.constants, run.import_error, first = job.constants, job.import_error, False
         run.outcomes.update(job.outcomes)
-        if job.import_error is not None or not job.outcomes:
+        if job.import_error is not None or (pending and not job.outcomes):
             # Importing failed, or the worker stopped before taking up a call: no retry helps.
             failure = job.import_error or Outcome(
                 False, kind="crashed", message="the process stopped before running this function"
