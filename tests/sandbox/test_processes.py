@@ -34,7 +34,9 @@ def test_fork_bomb(sandbox, tmp_path):
     exercise = grade(sandbox, tmp_path, reference_with(split_data=bomb))
     if "process limit" not in sandbox.isolation.protections:
         return  # unbounded: not something to run without a limit
-    assert error(exercise, "split_data")["kind"] == "exception"
+    # The bomb hits the limit (exception) or, on a loaded machine, the call's time limit first;
+    # either way it costs only its own points and nothing of it is left (checked in grade()).
+    assert error(exercise, "split_data")["kind"] in ("exception", "timeout")
     assert exercise["score"] == 80
 
 
