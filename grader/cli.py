@@ -245,7 +245,7 @@ def _calibrate(args) -> int:
         raise UsageError("--seeds must be at least 3")
     result = calibrate(_exercise(args.exercise), args.seeds)
     print(describe(result))
-    return 0 if result.margin > 0 else 1
+    return 0 if result.passed else 1
 
 
 def _demo(args) -> int:

@@ -46,6 +46,11 @@ class ModelPart:
     seeds: tuple[int, ...] = (0, 1, 2)
     test_size: float = 0.3
     budget: TrainingBudget = TrainingBudget()
+    # Opt-in checks of the trained network, each a condition a rubric item can require:
+    probabilities: bool = False  # "probabilities": its outputs on the test rows are probabilities (rows sum to 1)
+    baseline: str | None = None  # "baseline": median test accuracy at least a baseline's (grader.training.baseline)
+    baseline_tolerance: float = 0.0  # ... minus this much, calibrated: `grader calibrate` shows the margin
+    overfit_gap: float | None = None  # the overfitting warning when the median train/test accuracy gap exceeds it
 
     def calls(self) -> list[Call]:
         shapes = [(self.n_features, self.n_classes), *self.probes]
@@ -75,7 +80,7 @@ class ModelPart:
             reference = reference_layers(self.reference, self.function, self.args(self.n_features, self.n_classes))
             result.details["reference_layers"] = [dict(row) for row in reference]
         result.details["loss"] = facts.loss
-        self._train(config, constants, result)
+        self._train(config, constants, result, facts)
         if any(f.id in EVIDENCE_FOR for f in result.findings):
             evidence = self._evidence(outcomes)
             if evidence:
@@ -130,15 +135,24 @@ class ModelPart:
             epochs = capped
         return epochs, batch, notes
 
-    def _train(self, config: dict, constants: dict[str, Any], result: PartResult) -> None:
+    def conditions(self) -> tuple[str, ...]:
+        """The conditions the trained network must meet (for a rubric item's `requires`)."""
+        return ("accuracy",) + (("probabilities",) if self.probabilities else ()) + (("baseline",) if self.baseline else ())
+
+    def _untrained(self, result: PartResult, message: str) -> None:
+        for condition in self.conditions():
+            result.conditions[condition] = False
+            result.messages[condition] = message
+
+    def _train(self, config: dict, constants: dict[str, Any], result: PartResult, facts: ModelFacts) -> None:
         from grader import datasets
         from grader.training.trainer import TrainingError, train
 
         accuracy = "accuracy"
+        baseline = self._baseline(result)
         architecture, compile_config = strip_compile(config)
         if not compile_config:
-            result.conditions[accuracy] = False
-            result.messages[accuracy] = "not trained: the model is not compiled"
+            self._untrained(result, "not trained: the model is not compiled")
             return
         data = datasets.training_splits(self.dataset, self.seeds, self.test_size)
         epochs, batch, notes = self.budget_from(constants, len(data[0].X_train))
@@ -146,8 +160,7 @@ class ModelPart:
         try:
             run = train(architecture, compile_config, data, self.seeds, epochs, batch, MAX_PARAMETERS)
         except (TrainingError, UnsafeModel) as exc:
-            result.conditions[accuracy] = False
-            result.messages[accuracy] = f"the grader could not train the model: {exc}"
+            self._untrained(result, f"the grader could not train the model: {exc}")
             return
         median = float(np.median(run.final_test_accuracy))
         result.conditions[accuracy] = median >= self.min_accuracy
@@ -155,7 +168,27 @@ class ModelPart:
             f"median test accuracy {median:.3f} over {len(self.seeds)} seeds "
             f"(needs {self.min_accuracy:.2f}; {epochs} epochs, batch size {batch})"
         )
-        result.findings += run_family("training", TrainingSubject(run.initial_loss, run.loss, run.train_accuracy, self.underfit_below))
+        output = facts.output
+        found = run_family("training", TrainingSubject(
+            run.initial_loss, run.loss, run.train_accuracy, self.underfit_below,
+            test_accuracy=run.test_accuracy, overfit_gap=self.overfit_gap, test_outputs=run.test_outputs,
+            probabilities=self.probabilities, output_position=output.position if output else None))
+        result.findings += found
+        if self.probabilities:
+            wrong = [f for f in found if f.id == "outputs-not-probabilities"]
+            result.conditions["probabilities"] = not wrong
+            result.messages["probabilities"] = (
+                f"{wrong[0].observed}" if wrong else
+                f"every row of outputs on the {run.test_outputs.shape[1]} test rows of each seed is a probability "
+                f"distribution (values in [0, 1], summing to 1)")
+        if baseline is not None:
+            needed = baseline["median_test_accuracy"] - self.baseline_tolerance
+            # float32 accuracies against scikit-learn's float64: a tie (the same count of test rows) counts as a tie
+            result.conditions["baseline"] = median >= needed - 1e-6
+            result.messages["baseline"] = (
+                f"median test accuracy {median:.3f} against {baseline['model']}'s {baseline['median_test_accuracy']:.3f} "
+                f"on the same splits (needs at least {needed:.3f}"
+                + (f", {self.baseline_tolerance:.2f} below the baseline" if self.baseline_tolerance else "") + ")")
         confusion = np.zeros((self.n_classes, self.n_classes), dtype=int)
         for split, predicted in zip(data, run.test_predictions):
             inside = (predicted >= 0) & (predicted < self.n_classes)
@@ -169,6 +202,18 @@ class ModelPart:
             "curves": {name: np.nan_to_num(getattr(run, name), nan=-1.0).round(4).tolist()
                        for name in ("loss", "train_accuracy", "test_loss", "test_accuracy")},
         }
+
+    def _baseline(self, result: PartResult) -> dict[str, Any] | None:
+        """The baseline model's accuracy on the grader's splits, into the report's details (whatever the student did)."""
+        if not self.baseline:
+            return None
+        from grader.training.baseline import BASELINES, baseline_accuracy
+
+        accuracies = baseline_accuracy(self.baseline, self.dataset, self.seeds, self.test_size)
+        details = {"model": BASELINES[self.baseline], "median_test_accuracy": float(np.median(accuracies)),
+                   "test_accuracy": list(accuracies), "tolerance": self.baseline_tolerance}
+        result.details["baseline"] = details
+        return details
 
 
 def layer_table(facts: ModelFacts) -> list[dict[str, Any]]:

@@ -31,7 +31,8 @@ class Dataset:
 
 @dataclass(frozen=True)
 class TrainingRun:
-    """Curves of shape (seeds, epochs) and the final test predictions of shape (seeds, n_test)."""
+    """Curves of shape (seeds, epochs); the final test predictions of shape (seeds, n_test) and the
+    trained model's raw outputs on those test rows, of shape (seeds, n_test, output units)."""
 
     seeds: tuple[int, ...]
     epochs: int
@@ -42,6 +43,7 @@ class TrainingRun:
     test_loss: np.ndarray
     test_accuracy: np.ndarray
     test_predictions: np.ndarray
+    test_outputs: np.ndarray  # what the model returns (probabilities, or logits with from_logits=True)
 
     @property
     def final_test_accuracy(self) -> np.ndarray:
@@ -116,10 +118,13 @@ def train(architecture: dict, compile_config: dict, datasets: list[Dataset], see
     try:
         initial = np.array([float(measure(m, lf, t[0], t[1])[0]) for m, _, lf, _, t in replicas])
         loss, train_acc, test_loss, test_acc = (np.asarray(c).T for c in run())
-        predictions = np.stack([np.asarray(measure(m, lf, t[2], t[3])[2]) for m, _, lf, _, t in replicas])
+        outputs = [model(t[2], training=False) for model, _, _, _, t in replicas]  # one forward pass per seed
+        predictions = np.stack([np.asarray(_predict_classes(out, from_logits)) for out in outputs])
+        test_outputs = np.stack([np.asarray(out, dtype=np.float32) for out in outputs])
     except (ValueError, TypeError, tf.errors.OpError) as exc:
         raise TrainingError(_error_summary(exc)) from None
-    return TrainingRun(tuple(seeds), epochs, batch_size, initial, loss, train_acc, test_loss, test_acc, predictions)
+    return TrainingRun(tuple(seeds), epochs, batch_size, initial, loss, train_acc, test_loss, test_acc, predictions,
+                       test_outputs)
 
 
 def _predict_classes(out, from_logits: bool):
