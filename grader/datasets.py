@@ -1,6 +1,8 @@
 """Inputs the grader chooses for the student's functions, and its own training data."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from grader.training.trainer import Dataset
@@ -80,14 +82,21 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 DATASETS = {"iris": iris, "pass_fail": pass_fail, "fruit": fruit, "digits": digits}
 
 
-def training_splits(name: str, seeds: tuple[int, ...], test_size: float) -> list[Dataset]:
-    """The grader's own data for training a student's model: one stratified, standardized split per seed."""
+@functools.cache
+def training_splits(name: str, seeds: tuple[int, ...], test_size: float) -> tuple[Dataset, ...]:
+    """The grader's own data for training a student's model: one stratified, standardized split per seed.
+
+    The same for every submission, so built once per process (no dataset I/O per grading).
+    """
     from sklearn.model_selection import train_test_split
 
     X, y = DATASETS[name]()
     datasets = []
     for seed in seeds:
         X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
-        X_train, X_test = standardize(X_train, X_test)
+        arrays = (*standardize(X_train, X_test), y_train, y_test)
+        for array in arrays:
+            array.setflags(write=False)  # shared by every grading in the process
+        X_train, X_test, y_train, y_test = arrays
         datasets.append(Dataset(X_train, y_train, X_test, y_test))
-    return datasets
+    return tuple(datasets)

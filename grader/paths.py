@@ -1,6 +1,7 @@
 """Where the grader finds its reference solutions, and how it loads one (trusted code, in-process)."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import types
@@ -23,3 +24,9 @@ def load_reference(exercise: str) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@functools.cache
+def reference_function(exercise: str, name: str):
+    """One function of a reference solution, loaded once per process (for expected values)."""
+    return getattr(load_reference(exercise), name)

@@ -1,5 +1,5 @@
 """digits: a multi-layer perceptron on 8x8 handwritten digits, measured against logistic regression."""
-from grader.parts.model import ModelPart
+from grader.parts.model import ModelPart, model_rubric
 from grader.spec import Exercise, RubricItem as Item
 
 SPEC = Exercise(
@@ -30,19 +30,10 @@ SPEC = Exercise(
             # 100% on the training
             # images while its test accuracy holds. The warning (0.1, as on fruit) is a safety net here.
             overfit_gap=0.1,
-            rubric=(
-                Item("model-compiled", "The model is compiled", 5, ("not-compiled",)),
-                Item("model-hidden-layers", "Hidden layers with a non-linear activation", 15,
-                     ("no-hidden-layer", "linear-hidden-activation", "softmax-hidden-activation")),
-                Item("model-output", "Output layer fits a multi-class task", 10,
-                     ("wrong-output-activation", "wrong-output-units", "input-shape-mismatch")),
-                Item("model-loss", "Loss matches integer labels and the output", 10, ("loss-label-mismatch", "logits-mismatch")),
-                Item("model-any-shape", "Works for any number of features and classes", 5, ("hardcoded-shapes",)),
-                Item("model-accuracy", "Trained network reaches the accuracy threshold", 30,
-                     ("training-diverged", "underfitting"), requires=("accuracy",)),
+            rubric=model_rubric(compiled=5, hidden=15, output=10, loss=10, any_shape=5, accuracy=30, extra=(
                 Item("model-beats-baseline", "At least as accurate as logistic regression on the same splits", 25,
                      ("training-diverged", "underfitting"), requires=("baseline",)),
-            ),
+            )),
         ),
     ),
 )

@@ -1,6 +1,6 @@
 """fruit: the lesson's multi-class network, telling apples, mangoes and oranges apart by weight and sweetness."""
-from grader.parts.model import ModelPart
-from grader.parts.normalize import NormalizePart
+from grader.parts.model import ModelPart, model_rubric
+from grader.parts.normalize import NormalizePart, normalize_rubric
 from grader.spec import Exercise, RubricItem as Item
 
 SPEC = Exercise(
@@ -9,11 +9,7 @@ SPEC = Exercise(
     pass_mark=70,
     constants=("EPOCHS", "BATCH_SIZE"),
     parts=(
-        NormalizePart(rubric=(
-            Item("normalize-standardized", "Features are standardized", 10, ("no-normalization", "not-standardized")),
-            Item("normalize-train-statistics", "Only training statistics are used, for both sets", 15,
-                 ("test-statistics-leak", "scaled-separately", "no-normalization", "not-standardized")),
-        )),
+        NormalizePart(rubric=normalize_rubric(standardized=10, train_statistics=15)),
         ModelPart(
             dataset="fruit", n_features=2, n_classes=3, reference="fruit", class_names=("apple", "mango", "orange"),
             # Calibrated with `grader calibrate fruit --seeds 60` (reference: the lesson's 8-6 relu network, 200
@@ -28,19 +24,10 @@ SPEC = Exercise(
             # (median 0.015); a 128-128 network trained 600 epochs in batches of 8 memorizes the overlapping
             # fruits: 0.132 on the graded seeds.
             overfit_gap=0.1,
-            rubric=(
-                Item("model-compiled", "The model is compiled", 5, ("not-compiled",)),
-                Item("model-hidden-layers", "Hidden layers with a non-linear activation", 12,
-                     ("no-hidden-layer", "linear-hidden-activation", "softmax-hidden-activation")),
-                Item("model-output", "Output layer fits a multi-class task", 12,
-                     ("wrong-output-activation", "wrong-output-units", "input-shape-mismatch")),
-                Item("model-loss", "Loss matches integer labels and the output", 8, ("loss-label-mismatch", "logits-mismatch")),
-                Item("model-any-shape", "Works for any number of features and classes", 5, ("hardcoded-shapes",)),
+            rubric=model_rubric(compiled=5, hidden=12, output=12, loss=8, any_shape=5, accuracy=20, extra=(
                 Item("model-probabilities", "The trained network's outputs are probabilities that sum to 1", 13,
                      ("outputs-not-probabilities",), requires=("probabilities",)),
-                Item("model-accuracy", "Trained network reaches the accuracy threshold", 20,
-                     ("training-diverged", "underfitting"), requires=("accuracy",)),
-            ),
+            )),
         ),
     ),
 )

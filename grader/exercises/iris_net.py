@@ -1,7 +1,7 @@
 """iris_net: the lesson's first Keras network, classifying the three iris species."""
 from grader.parts.choice import ChoicePart
-from grader.parts.model import ModelPart
-from grader.parts.normalize import NormalizePart
+from grader.parts.model import ModelPart, model_rubric
+from grader.parts.normalize import NormalizePart, normalize_rubric
 from grader.parts.split import SplitPart
 from grader.spec import Exercise, RubricItem as Item
 
@@ -17,11 +17,7 @@ SPEC = Exercise(
             Item("split-shuffled", "The split is shuffled", 5, ("unshuffled-split",)),
             Item("split-reproducible", "The split is the same on every call", 5, ("split-not-reproducible",)),
         )),
-        NormalizePart(rubric=(
-            Item("normalize-standardized", "Features are standardized", 8, ("no-normalization", "not-standardized")),
-            Item("normalize-train-statistics", "Only training statistics are used, for both sets", 12,
-                 ("test-statistics-leak", "scaled-separately", "no-normalization", "not-standardized")),
-        )),
+        NormalizePart(rubric=normalize_rubric(standardized=8, train_statistics=12)),
         ChoicePart(
             function="output_activation",
             mistake="wrong-output-activation",
@@ -39,17 +35,7 @@ SPEC = Exercise(
             # below 0.84 on one seed, nor 0.89 as a median of 3; 0.80 leaves room for correct
             # variants (fewer units, another batch size), while broken networks score about 0.33-0.6.
             min_accuracy=0.80, underfit_below=0.75,
-            rubric=(
-                Item("model-compiled", "The model is compiled", 2, ("not-compiled",)),
-                Item("model-hidden-layers", "Hidden layers with a non-linear activation", 8,
-                     ("no-hidden-layer", "linear-hidden-activation", "softmax-hidden-activation")),
-                Item("model-output", "Output layer fits a multi-class task", 6,
-                     ("wrong-output-activation", "wrong-output-units", "input-shape-mismatch")),
-                Item("model-loss", "Loss matches integer labels and the output", 6, ("loss-label-mismatch", "logits-mismatch")),
-                Item("model-any-shape", "Works for any number of features and classes", 4, ("hardcoded-shapes",)),
-                Item("model-accuracy", "Trained network reaches the accuracy threshold", 22,
-                     ("training-diverged", "underfitting"), requires=("accuracy",)),
-            ),
+            rubric=model_rubric(compiled=2, hidden=8, output=6, loss=6, any_shape=4, accuracy=22),
         ),
     ),
 )

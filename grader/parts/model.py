@@ -216,6 +216,30 @@ class ModelPart:
         return details
 
 
+def model_rubric(compiled: float, hidden: float, output: float, loss: float, any_shape: float, accuracy: float,
+                 task: str = "multiclass", extra: tuple[RubricItem, ...] = ()) -> tuple[RubricItem, ...]:
+    """The standard rubric of a build_model function, with its points (the same ids in every exercise).
+
+    `extra` adds exercise-specific items (e.g. probabilities, a baseline) before the accuracy item.
+    """
+    binary = task == "binary"
+    return (
+        RubricItem("model-compiled", "The model is compiled", compiled, ("not-compiled",)),
+        RubricItem("model-hidden-layers", "Hidden layers with a non-linear activation", hidden,
+                   ("no-hidden-layer", "linear-hidden-activation", "softmax-hidden-activation")),
+        RubricItem("model-output", f"Output layer fits a {'yes/no' if binary else 'multi-class'} task", output,
+                   (("softmax-single-unit",) if binary else ()) + ("wrong-output-activation", "wrong-output-units",
+                                                                   "input-shape-mismatch")),
+        RubricItem("model-loss", f"Loss matches {'0/1' if binary else 'integer'} labels and the output", loss,
+                   ("loss-label-mismatch", "logits-mismatch")),
+        RubricItem("model-any-shape", f"Works for any number of features{'' if binary else ' and classes'}", any_shape,
+                   ("hardcoded-shapes",)),
+        *extra,
+        RubricItem("model-accuracy", "Trained network reaches the accuracy threshold", accuracy,
+                   ("training-diverged", "underfitting"), requires=("accuracy",)),
+    )
+
+
 def layer_table(facts: ModelFacts) -> list[dict[str, Any]]:
     """The Dense layers as rows: name, units, effective activation, weights and biases."""
     rows, inputs = [], facts.input_dim

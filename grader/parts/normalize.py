@@ -39,6 +39,16 @@ class NormalizePart:
                           details={"statistics": _statistics(trials[0])})
 
 
+def normalize_rubric(standardized: float, train_statistics: float) -> tuple[RubricItem, ...]:
+    """The standard rubric of a normalize function, with its points (the same ids in every exercise)."""
+    return (
+        RubricItem("normalize-standardized", "Features are standardized", standardized,
+                   ("no-normalization", "not-standardized")),
+        RubricItem("normalize-train-statistics", "Only training statistics are used, for both sets", train_statistics,
+                   ("test-statistics-leak", "scaled-separately", "no-normalization", "not-standardized")),
+    )
+
+
 def _statistics(trial: NormalizeTrial) -> dict[str, list]:
     """Per-feature mean and standard deviation of the returned train and test sets (the first trial)."""
     statistics = {}

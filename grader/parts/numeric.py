@@ -6,7 +6,7 @@ from typing import Any
 
 from grader.checks import run_family
 from grader.checks.numeric import NumericCase, NumericSubject, matches, show
-from grader.paths import load_reference
+from grader.paths import reference_function
 from grader.sandbox.calls import Call, Outcome
 from grader.spec import PartResult, RubricItem, failure
 
@@ -30,7 +30,7 @@ class NumericPart:
                 for condition, group in self.cases.items() for i, args in enumerate(group)]
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
-        implementation = getattr(load_reference(self.reference), self.function)
+        implementation = reference_function(self.reference, self.function)
         result = PartResult(self.function, ran=True)
         cases = []
         for condition, group in self.cases.items():

@@ -11,7 +11,6 @@ from grader.render import svg
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
-SEED_COLOURS = svg.PALETTE
 
 # What to try next, per error kind: the next step a student can take on their own.
 NEXT_STEPS = {
@@ -113,7 +112,7 @@ def _charts(details: dict[str, Any]) -> dict[str, Markup]:
         curves, seeds = training["curves"], training["seeds"]
         accuracy = []
         for i, seed in enumerate(seeds):
-            colour = SEED_COLOURS[i % len(SEED_COLOURS)]
+            colour = svg.PALETTE[i % len(svg.PALETTE)]
             accuracy += [(f"seed {seed} train", curves["train_accuracy"][i], colour, "solid"),
                          (f"seed {seed} test", curves["test_accuracy"][i], colour, "dashed")]
         charts["accuracy"] = Markup(svg.line_chart(
@@ -123,7 +122,7 @@ def _charts(details: dict[str, Any]) -> dict[str, Markup]:
             accuracy, "accuracy", y_range=(0.0, 1.0), reference=(training["threshold"], f"threshold {training['threshold']:.2f}")))
         loss = []
         for i, seed in enumerate(seeds):
-            colour = SEED_COLOURS[i % len(SEED_COLOURS)]
+            colour = svg.PALETTE[i % len(svg.PALETTE)]
             loss += [(f"seed {seed} train", curves["loss"][i], colour, "solid"),
                      (f"seed {seed} test", curves["test_loss"][i], colour, "dashed")]
         charts["loss"] = Markup(svg.line_chart(

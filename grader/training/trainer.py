@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ class TrainingRun:
         return self.test_accuracy[:, -1]
 
 
-def train(architecture: dict, compile_config: dict, datasets: list[Dataset], seeds: tuple[int, ...],
+def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset], seeds: tuple[int, ...],
           epochs: int, batch_size: int, max_parameters: int | None = None) -> TrainingRun:
     """Train one fresh copy of the model per seed, seed i on datasets[i], measuring every epoch.
 
