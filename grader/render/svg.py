@@ -167,3 +167,40 @@ def heatmap(title: str, description: str, labels: list[str], counts: list[list[i
                         f'<text x="{left + size * (j + 0.5)}" y="{top + size * (i + 0.5) + 5}" text-anchor="middle" '
                         f'fill="{ink}" class="value">{value}</text>')
     return _frame(title, description, body, height=height)
+
+
+def _count_ticks(peak: int) -> list[int]:
+    """Whole-number ticks from 0 to at least peak, at most about 6 of them: counts of students are never fractional."""
+    step = next(s for e in itertools.count() for s in (10 ** e, 2 * 10 ** e, 5 * 10 ** e) if max(peak, 1) <= 5 * s)
+    return list(range(0, math.ceil(max(peak, 1) / step) * step + 1, step))
+
+
+def histogram(title: str, description: str, edges: list[float], counts: list[int], x_label: str,
+              y_label: str = "students", reference: tuple[float, str] | None = None) -> str:
+    """Bars of counts over bins (bin i spans edges[i] to edges[i + 1]), each labelled with its count;
+    reference is a vertical line at an x value (e.g. the pass mark)."""
+    ticks = _count_ticks(max(counts, default=0))
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(v: float) -> float:
+        return LEFT + plot_w * (v - edges[0]) / ((edges[-1] - edges[0]) or 1)
+
+    def y(v: float) -> float:
+        return TOP + plot_h * (1 - v / ticks[-1])
+
+    body = _y_axis(ticks, y, y_label)
+    for edge in edges:
+        body.append(f'<text x="{x(edge):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{edge:g}</text>')
+    body.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - BOTTOM + 34}" text-anchor="middle">{escape(x_label)}</text>')
+    for low, high, count in zip(edges, edges[1:], counts):
+        left, right, top = x(low), x(high), y(count)
+        body.append(f'<rect x="{left + 1:.1f}" y="{top:.1f}" width="{max(right - left - 2, 0.5):.1f}" '
+                    f'height="{max(y(0) - top, 0.5):.1f}" fill="{PALETTE[0]}" class="bar-0"><title>{low:g} to {high:g}: '
+                    f'{count}</title></rect>'
+                    f'<text x="{(left + right) / 2:.1f}" y="{top - 4:.1f}" text-anchor="middle" class="value">{count}</text>')
+    if reference:
+        value, label = reference
+        # Labelled under the axis's own label, where no bar or tick can hide it.
+        body.append(f'<line x1="{x(value):.1f}" y1="{TOP}" x2="{x(value):.1f}" y2="{HEIGHT - BOTTOM}" class="reference"/>'
+                    f'<text x="{x(value):.1f}" y="{HEIGHT - BOTTOM + 50}" text-anchor="middle">{escape(label)}</text>')
+    return _frame(title, description, body)
