@@ -1,4 +1,4 @@
-"""Command line: grader check | list | explain | calibrate | demo | generate."""
+"""Command line: grader check | list | explain | calibrate | demo | generate | bulk | gradescope-bundle."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--solutions", action="store_true",
                           help="write the solutions (the reference without its markers) instead of stubs; needs --out")
     generate.set_defaults(run=_generate)
+
+    from grader.bulk.command import add_parser as add_bulk_parser
+
+    add_bulk_parser(sub)
+
+    bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip that grades one exercise "
+                                                      "with this grader (its source included)")
+    bundle.add_argument("exercise", metavar="NAME")
+    bundle.add_argument("--out", metavar="FILE", help="where to write the zip (default: gradescope-<NAME>.zip)")
+    bundle.set_defaults(run=_gradescope_bundle)
     return parser
 
 
@@ -99,31 +109,34 @@ def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
     exercises/ subfolder; the first found is graded (a .py wins over a notebook beside it).
     """
     from grader.exercises import names
+    from grader.submission.locate import exercise_files
 
     if not path.exists():
         raise UsageError(f"no such file or folder: {path}")
     if path.is_file():
+        _refuse_link_to_reference(path)
         name = exercise or path.stem
         if name not in names():
             raise UsageError(f"cannot tell which exercise {path} is; pass --exercise (one of: {', '.join(names())})")
         return [(path, name)]
     wanted = [exercise] if exercise else names()
-    found = []
-    for name in wanted:
-        for folder in (path, path / "exercises"):
-            script, notebook = folder / f"{name}.py", folder / f"{name}.ipynb"
-            if script.is_file():
-                if notebook.is_file():
-                    print(f"grader: grading {script}, not the notebook {notebook} beside it "
-                          "(name the notebook to grade it)", file=sys.stderr)
-                found.append((script, name))
-                break
-            if notebook.is_file():
-                found.append((notebook, name))
-                break
+    found, notes = exercise_files(path, wanted)
+    for file, _ in found:
+        _refuse_link_to_reference(file)
+    for note in notes:
+        print(f"grader: {note}", file=sys.stderr)
     if not found:
         raise UsageError(f"{path} holds no exercise file ({', '.join(f'{n}.py or {n}.ipynb' for n in wanted)})")
     return found
+
+
+def _refuse_link_to_reference(path: Path) -> None:
+    """A symbolic link into reference/ would be graded as the reference solution itself."""
+    from grader.paths import reference_dir
+
+    references = reference_dir().resolve()
+    if path.resolve().is_relative_to(references) and not path.absolute().parent.resolve().is_relative_to(references):
+        raise UsageError(f"{path} is a link to the grader's reference solution; submit your own file")
 
 
 def _check(args) -> int:
@@ -309,3 +322,19 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _gradescope_bundle(args) -> int:
+    """Write the Gradescope autograder zip for one exercise."""
+    from grader import __version__
+    from grader.ci.gradescope_bundle import BundleError, write_bundle
+
+    spec = _exercise(args.exercise)
+    out = Path(args.out or f"gradescope-{spec.name}.zip")
+    try:
+        entries = write_bundle(spec, out)
+    except BundleError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {_shown(out)} ({len(entries)} files: grader {__version__} for {spec.name}); "
+          "upload it as the autograder of a Gradescope programming assignment")
+    return 0

@@ -83,3 +83,12 @@ def test_github_without_the_variable_says_so(tmp_path):
     out = subprocess.run([sys.executable, "-m", "grader", "check", str(path), "--github"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 1 and "GITHUB_STEP_SUMMARY is not set" in out.stderr
+
+
+def test_a_link_to_the_reference_solution_is_refused(tmp_path):
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "exercises" / "iris_net.py").symlink_to(ROOT / "reference" / "iris_net.py")
+    for target in ("exercises/iris_net.py", "."):
+        out = grader("check", target, cwd=tmp_path)
+        assert out.returncode == 2 and "link to the grader's reference solution" in out.stderr, target
+        assert not (tmp_path / "reports").exists()
