@@ -12,6 +12,7 @@ import itertools
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,27 +31,35 @@ def make_job(student: str, file: ExerciseFile, timeout: float | None = None) -> 
 
 
 def grade_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Grade one job here: {"report": report} or {"error": [kind, message]} when nothing could be graded."""
+    """Grade one job here: {"report": report} or {"error": [kind, message]} when nothing could be graded,
+    with the seconds it took in "seconds"."""
+    with _lock:
+        started = time.monotonic()
+        result = _grade(job)
+        result["seconds"] = round(time.monotonic() - started, 3)
+        return result
+
+
+def _grade(job: dict[str, Any]) -> dict[str, Any]:
     from grader.exercises import load
     from grader.grading import grade_path
     from grader.sandbox.isolation import SandboxError
     from grader.submission.notebook import NotebookError
 
-    with _lock:
-        folder = _job_folder() / str(next(_numbers))
-        folder.mkdir()
-        path = folder / Path(job["filename"]).name
-        path.write_bytes(base64.b64decode(job["content"]))
-        try:
-            report = grade_path(path, _limited(load(job["exercise"]), job.get("timeout")), _warm_sandbox())
-        except NotebookError as exc:
-            return {"error": ["malformed", str(exc).replace(str(path), job["submission"])]}
-        except SandboxError as exc:
-            return {"error": ["sandbox", str(exc)]}
-        except Exception as exc:  # a fault of the grader, never the student's: record it, keep the batch going
-            return {"error": ["grader-error", f"{type(exc).__name__}: {exc}"]}
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    folder = _job_folder() / str(next(_numbers))
+    folder.mkdir()
+    path = folder / Path(job["filename"]).name
+    path.write_bytes(base64.b64decode(job["content"]))
+    try:
+        report = grade_path(path, _limited(load(job["exercise"]), job.get("timeout")), _warm_sandbox())
+    except NotebookError as exc:
+        return {"error": ["malformed", str(exc).replace(str(path), job["submission"])]}
+    except SandboxError as exc:
+        return {"error": ["sandbox", str(exc)]}
+    except Exception as exc:  # a fault of the grader, never the student's: record it, keep the batch going
+        return {"error": ["grader-error", f"{type(exc).__name__}: {exc}"]}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     report["submission"] = job["submission"]
     return {"report": report}
 

@@ -89,7 +89,8 @@ def _grade(jobs: list[dict[str, Any]], book: Gradebook, options: BulkOptions, wo
             # The row is written last: a run killed before this point grades the submission again.
             book.record(key, job["submission"], report["graded_at"] if report else _now(), report=report,
                         error=tuple(result["error"]) if "error" in result else None)
-            progress.update(outcome(book.latest(key)), f"{job['student']} {job['exercise']}")
+            took = f" ({result['seconds']:.1f} s)" if "seconds" in result else ""
+            progress.update(outcome(book.latest(key)), f"{job['student']} {job['exercise']}{took}")
     finally:
         executor.close()
         progress.finish()
