@@ -14,6 +14,7 @@ from grader.sandbox.runner import run_submission
 from grader.sandbox.server import Sandbox
 from grader.source_lines import SourceIndex
 from grader.spec import Exercise, FunctionError, ManualItem, PartResult
+from grader.training import warmup
 
 
 NOT_RUN = {"level": "not run", "protections": []}
@@ -88,6 +89,7 @@ def _module_failed(report: dict[str, Any], failure: Outcome) -> dict[str, Any]:
 
 def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: dict[str, Any], source: str) -> dict[str, Any]:
     """Judge the outcomes of every call (however they were obtained) against the exercise spec."""
+    warmup.wait()  # a warm-up in progress uses Keras' global random state too
     index = SourceIndex(source)
     results = [part.evaluate(outcomes, constants) for part in exercise.parts]
     checks, mistakes, errors, notes, details = [], [], [], [], {}

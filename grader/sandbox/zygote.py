@@ -253,3 +253,6 @@ def _send(control, message):
 
 if __name__ == "__main__":
     main()
+    # The grader closed the socket: no job is running, nothing is left to save. Skipping the
+    # interpreter's teardown (TensorFlow's takes about a second) lets the grader exit at once.
+    os._exit(0)
