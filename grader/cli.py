@@ -164,7 +164,7 @@ def _check(args) -> int:
         raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
     reports = []
     with _sandbox() as sandbox:
-        _warm_up(name for _, name in targets)
+        _warm_up(targets[0][1])
         for path, name in targets:
             reports.append(_grade_and_report(path, name, args.json, Path(args.html), sandbox))
     _write_summaries(reports, args)
@@ -218,11 +218,12 @@ def _sandbox() -> Iterator:
         yield sandbox
 
 
-def _warm_up(names) -> None:
-    """Prepare the trainer for these exercises while the sandbox runs the first submission."""
+def _warm_up(name: str) -> None:
+    """Prepare the trainer for the first submission's exercise while the sandbox runs its code
+    (only the first: judging waits for the warm-up, which should not grow with more exercises)."""
     from grader.training import warmup
 
-    warmup.start([_exercise(name) for name in dict.fromkeys(names)])
+    warmup.start(_exercise(name))
 
 
 def _grade_and_report(path: Path, name: str, json_destination: str | None, html_folder: Path, sandbox) -> dict:

@@ -62,7 +62,7 @@ def run_bulk(options: BulkOptions, stream: TextIO = sys.stderr) -> BulkResult:
                     jobs.append(make_job(submission.student, file, options.timeout))
         _grade(jobs, book, options, work, Progress(len(jobs), stream), __version__)
         rows = [book.latest(key) for key in current]
-    for row in rows:  # a run killed between a grading and its HTML report left the report unwritten
+    for row in rows:  # reports deleted since they were graded: render them again from the gradebook
         if row["report"] and not (out / report_path(row["student"], row["exercise"])).exists():
             _write_report(out, row["student"], row["exercise"], row["report"])
     shutil.rmtree(work / "unpacked", ignore_errors=True)

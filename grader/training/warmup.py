@@ -17,9 +17,9 @@ from grader.spec import Exercise
 _threads: list[threading.Thread] = []
 
 
-def start(exercises: list[Exercise]) -> None:
-    """Begin warming up for these exercises in a background thread."""
-    thread = threading.Thread(target=_warm, args=(exercises,), daemon=True, name="grader-warmup")
+def start(exercise: Exercise) -> None:
+    """Begin warming up for this exercise in a background thread."""
+    thread = threading.Thread(target=_warm, args=(exercise,), daemon=True, name="grader-warmup")
     thread.start()
     _threads.append(thread)
 
@@ -30,20 +30,19 @@ def wait() -> None:
         _threads.pop().join()
 
 
-def _warm(exercises: list[Exercise]) -> None:
+def _warm(exercise: Exercise) -> None:
     from grader.paths import load_reference
     from grader.sandbox import child
     from grader.sandbox.calls import call_request, outcome_from_event
 
-    for exercise in exercises:
-        try:
-            module = load_reference(exercise.name)
-            outcomes = {}
-            for call in (c for part in exercise.parts for c in part.calls()):
-                event = child._run_call(module, json.loads(json.dumps(call_request(call))), "reference")
-                outcomes[call.id] = outcome_from_event(json.loads(json.dumps(event)))
-            constants = {name: getattr(module, name) for name in exercise.constants if hasattr(module, name)}
-            for part in exercise.parts:
-                part.evaluate(outcomes, constants)
-        except Exception:  # only a head start: the real grading reports any problem itself
-            continue
+    try:
+        module = load_reference(exercise.name)
+        outcomes = {}
+        for call in (c for part in exercise.parts for c in part.calls()):
+            event = child._run_call(module, json.loads(json.dumps(call_request(call))), "reference")
+            outcomes[call.id] = outcome_from_event(json.loads(json.dumps(event)))
+        constants = {name: getattr(module, name) for name in exercise.constants if hasattr(module, name)}
+        for part in exercise.parts:
+            part.evaluate(outcomes, constants)
+    except Exception:  # only a head start: the real grading reports any problem itself
+        return

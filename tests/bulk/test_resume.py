@@ -75,3 +75,26 @@ def test_regrade_grades_everything_again(graded, tmp_path):
     rows = gradebook_rows(out)
     assert len(rows) == 2 * len(first)  # a new row per grading; the history stays
     assert [(r["student"], r["score"]) for r in rows[len(first):]] == [(r["student"], r["score"]) for r in first]
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(graded, tmp_path):
+    root, out = tmp_path / "class", tmp_path / "out"
+    root.mkdir()
+    for name in ["alice", "frank", "grace", "heidi", "judy.zip"]:
+        (shutil.copytree if (graded.root / name).is_dir() else shutil.copy)(graded.root / name, root / name)
+    process = subprocess.Popen([*GRADER, "bulk", str(root), "--out", str(out), "-j", "2", "--timeout", TIMEOUT],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while graded_rows(out) < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends the whole foreground group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "run the same command again to resume" in stderr and "Traceback" not in stderr
+    time.sleep(1)
+    assert workers_alive() == []
+    stopped = gradebook_rows(out)
+    resumed = bulk(root, out, "-j", "2")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    rows = gradebook_rows(out)
+    assert len(rows) == 5 and [r["id"] for r in rows[: len(stopped)]] == [r["id"] for r in stopped]

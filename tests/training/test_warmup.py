@@ -6,7 +6,7 @@ from tests.harness import grade_source
 
 def test_warm_up_prepares_the_lessons_network_and_changes_no_grade():
     trainer._COMPILED.clear()
-    warmup.start([load("iris_net")])
+    warmup.start(load("iris_net"))
     warmup.wait()
     assert len(trainer._COMPILED) == 1
     warmed = grade_source("", "iris_net", light=False)  # the reference's own network: the traced training is reused
