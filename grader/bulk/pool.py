@@ -74,6 +74,10 @@ class LocalPool:
             except SandboxError as exc:
                 done.put(exc)
                 return
+            except (OSError, ValueError, AttributeError):
+                if self._stop.is_set():
+                    return  # close() killed the worker under us: nothing to report
+                raise
             if not self._stop.is_set():
                 done.put((job, result))
         worker.stop()

@@ -18,6 +18,9 @@ PR_SET_PDEATHSIG = 1
 def main() -> None:
     # Die with the grader: a killed `grader bulk` must not leave workers grading on.
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # Ctrl-C reaches the whole terminal group; the grader stops the workers itself, so a worker
+    # never dies of it mid-job and has its student recorded as a grader error.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

@@ -98,3 +98,4 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(graded, tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     rows = gradebook_rows(out)
     assert len(rows) == 5 and [r["id"] for r in rows[: len(stopped)]] == [r["id"] for r in stopped]
+    assert all(r["status"] == "graded" for r in rows), "Ctrl-C was recorded against a student"
