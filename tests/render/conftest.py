@@ -102,3 +102,16 @@ def _class_results(roster: dict[str, dict[str, dict | str]], unreadable: dict[st
             "generated_at": "2026-11-23T12:00:00+00:00", "exercises": exercises, "students": students,
             "problems": problems, "similar": similar,
             "mistake_catalog": {m: {"title": CATALOG[m].title, "severity": CATALOG[m].severity} for m in sorted(used)}}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (tests/render/browser.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.render.browser import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()

@@ -2,44 +2,19 @@
 does for the report. Screenshots are saved under reports/ as test artifacts."""
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from grader.render.html import write_html
 from grader.render.summary import write_summary
-from tests.harness import ROOT
+from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page, require_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "reports"
-VIEWPORTS = {"laptop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
-
-if not os.path.exists(CHROMIUM) and os.environ.get("GRADER_REQUIRE_BROWSER") != "1":
-    pytest.skip("Chromium is not installed (scripts/install-system-packages installs it)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
+require_chromium()
 
 
 def open_summary(browser, results: dict, path, viewport: str):
-    """Load the page; collect console errors and every network request it makes."""
-    page = browser.new_page(viewport=VIEWPORTS[viewport])
-    problems, requests = [], []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: requests.append(request.url))
-    page.goto(write_summary(results, path).as_uri())
-    page.wait_for_load_state("load")
-    return page, problems, requests
+    return open_page(browser, write_summary(results, path), viewport)
 
 
 @pytest.mark.parametrize("viewport", ["laptop", "phone"])
