@@ -4,23 +4,14 @@ Screenshots go under reports/ as test artifacts.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
-
-import pytest
 
 from tests.harness import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "reports"
 VIEWPORTS = {"laptop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
-
-
-def require_chromium() -> None:
-    """Skip the calling test module without Chromium, unless the suite requires the browser (tox does)."""
-    if not os.path.exists(CHROMIUM) and os.environ.get("GRADER_REQUIRE_BROWSER") != "1":
-        pytest.skip("Chromium is not installed (scripts/install-system-packages installs it)", allow_module_level=True)
 
 
 def open_page(browser, path: Path, viewport: str):

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from grader.render.html import write_html
-from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page, require_chromium
-
-require_chromium()
+from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page
 
 
 def open_report(browser, report: dict, path, viewport: str):

@@ -8,9 +8,7 @@ import pytest
 
 from grader.render.html import write_html
 from grader.render.summary import write_summary
-from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page, require_chromium
-
-require_chromium()
+from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page
 
 
 def open_summary(browser, results: dict, path, viewport: str):
