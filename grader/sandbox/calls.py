@@ -18,11 +18,12 @@ class Limits:
     processes: int = 128  # processes and threads together
     file_bytes: int = 256 * 1024**2  # largest file it may write
     output_bytes: int = 64 * 1024  # stdout and stderr kept for the report
+    scratch_bytes: int = 256 * 1024**2  # each private folder of a job (its working folder, /tmp, /dev/shm)
 
     def for_worker(self) -> dict[str, int]:
         """The limits the sandbox applies itself, as plain data."""
         return {"memory_bytes": self.memory_bytes, "cpu_seconds": self.cpu_seconds,
-                "file_bytes": self.file_bytes, "processes": self.processes}
+                "file_bytes": self.file_bytes, "processes": self.processes, "scratch_bytes": self.scratch_bytes}
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,10 @@
 """Runs inside the sandbox, in a worker forked by the zygote: imports one submission,
 calls its functions and emits plain data.
 
-The job directory holds the submission and request.json, which names the submission
-file, the calls to make ({"id", "function", "args", "returns"}) and the module
-constants to read. Each event is one JSON line on the event pipe: "imported", then a
-"start" and a "result" per call. Nothing here decides a grade; a dishonest worker can
-only lie about what it submitted, which the grader then judges like anything else.
+The request names the calls to make ({"id", "function", "args", "returns"}) and the module
+constants to read. Each event is one JSON line on the event pipe (names in protocol.py):
+"imported", then a "start" and a "result" per call. Nothing here decides a grade; a dishonest
+worker can only lie about what it submitted, which the grader then judges like anything else.
 """
 import importlib.util
 import json
@@ -14,17 +13,16 @@ import sys
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wire  # noqa: E402  (standalone: the grader package is not importable in the sandbox)
+import protocol  # noqa: E402  (standalone: the grader package is not importable in the sandbox)
+import wire  # noqa: E402
 
 MAX_TRACEBACK_LINES = 30
 
 
-def run_job(job_dir, events_fd, after_call=lambda: None):
-    """Import the submission and make the calls; after_call runs after each (the zygote's cleanup)."""
+def run_job(request, path, events_fd, after_call=lambda: None):
+    """Import the submission at path and make the request's calls; after_call runs after each
+    (the zygote's cleanup)."""
     worker = os.getpid()
-    with open(os.path.join(job_dir, "request.json")) as handle:
-        request = json.load(handle)
-    path = os.path.join(job_dir, request["submission"])
     out = os.fdopen(events_fd, "w", buffering=1)
 
     def emit(event):
@@ -39,16 +37,16 @@ def run_job(job_dir, events_fd, after_call=lambda: None):
         os._exit(0)  # a process the student forked came back here: only the worker reports
     after_call()
     if module is None:
-        emit({"event": "import-failed", **failure})
+        emit({"event": protocol.IMPORT_FAILED, **failure})
         return
-    emit({"event": "imported", "constants": _constants(module, request.get("constants", []))})
+    emit({"event": protocol.IMPORTED, "constants": _constants(module, request.get("constants", []))})
     for call in request.get("calls", []):
-        emit({"event": "start", "id": call["id"]})
+        emit({"event": protocol.START, "id": call["id"]})
         result = _run_call(module, call, path)
         if os.getpid() != worker:
             os._exit(0)  # a process the student forked came back here: only the worker reports
         after_call()
-        emit({"event": "result", "id": call["id"], **result})
+        emit({"event": protocol.RESULT, "id": call["id"], **result})
 
 
 def _load(path):

@@ -2,16 +2,21 @@
 
 The zygote (zygote.py) starts once inside bubblewrap, or with process limits only
 where bubblewrap is missing, and imports TensorFlow there. Each job (one submission,
-some calls) gets its own directory in the sandbox's scratch folder, a fresh event pipe
-and output pipe passed over the control socket, and a worker forked from the zygote,
-so its start costs milliseconds instead of a TensorFlow import. Everything read back
-is untrusted plain data; time limits are enforced from here.
+some calls) gets an unguessable name, a fresh event pipe and output pipe, and its request
+(the submission's text included) in a sealed memory file, all passed over the control
+socket; the worker forked for it from the zygote confines itself and makes its own new
+folder, so no job can prepare anything for a later one, and its start costs milliseconds
+instead of a TensorFlow import. Everything read back is untrusted plain data; time limits
+are enforced from here. Whatever breaks the event stream costs only the job that sent it:
+the sandbox is restarted before the next job.
 """
 from __future__ import annotations
 
-import itertools
+import contextlib
+import fcntl
 import json
 import os
+import secrets
 import selectors
 import shutil
 import signal
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import cgroup, isolation
+from grader.sandbox import cgroup, isolation, protocol, users
 from grader.sandbox.calls import Call, Limits, Outcome, call_request, decode_constants, outcome_from_event
 from grader.sandbox.isolation import Isolation, SandboxError
 
@@ -53,7 +58,6 @@ class Sandbox:
         self.preload = preload
         self.limits = limits
         self._proc: subprocess.Popen | None = None
-        self._jobs = itertools.count()
 
     def __enter__(self) -> Sandbox:
         return self
@@ -65,25 +69,31 @@ class Sandbox:
         """Start the zygote without waiting for it (it imports TensorFlow meanwhile)."""
         if self._proc is not None:
             return
+        self._resources = contextlib.ExitStack()
+        uid = None
+        if "user" in self.isolation.features:
+            uid = self._resources.enter_context(users.sandbox_user())
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         bubblewrap = self.isolation.level == "bubblewrap"
         env = _clean_env()
         if bubblewrap:
-            prefix = isolation.bubblewrap_command(self._scratch)
+            prefix = isolation.bubblewrap_command()
             for key, value in {**env, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
                 prefix += ["--setenv", key, value]
-            script, scratch = f"{isolation.SCRIPTS_DIR}/zygote.py", isolation.SCRATCH_DIR
+            script, root = f"{isolation.SCRIPTS_DIR}/zygote.py", isolation.SCRATCH_DIR
         else:
-            prefix, script, scratch = [], str(ZYGOTE), str(self._scratch)
-            home = self._scratch / "home"  # the zygote's own; each job gets its directory as HOME
-            home.mkdir()
+            # The jobs' folders go here: another user may pass through (0711) to its own, never list it.
+            os.chmod(self._scratch, 0o711 if uid is not None else 0o700)
+            home = self._scratch / "home"  # the zygote's own; each job gets its folder as HOME
+            home.mkdir(mode=0o700)
+            prefix, script, root = [], str(ZYGOTE), str(self._scratch)
             env.update(HOME=str(home), TMPDIR=str(home))
-        flags = (["--preload"] if self.preload else []) + (["--private-tmp"] if bubblewrap else [])
+        config = {"root": root, "preload": self.preload, "confine": self.isolation.confine_config(uid)}
         self._cgroup = cgroup.PidsCgroup(self.limits.processes) if os.geteuid() == 0 and cgroup.available() else None
         self._log = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            prefix + [sys.executable, "-I", script, str(theirs.fileno()), scratch] + flags,
+            prefix + [sys.executable, "-I", script, str(theirs.fileno()), json.dumps(config)],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, pass_fds=(theirs.fileno(),),
             cwd=self._scratch, env=env,
             start_new_session=True, preexec_fn=self._cgroup.join if self._cgroup else None,
@@ -98,7 +108,8 @@ class Sandbox:
 
     @property
     def scratch(self) -> Path | None:
-        """The host folder holding the jobs' directories, job-N (None when stopped)."""
+        """The sandbox's host folder (None when stopped): the zygote's working folder, and in the
+        process-limits fallback the parent of the jobs' folders, which are removed after each job."""
         return self._scratch if self._proc is not None else None
 
     def close(self) -> None:
@@ -119,40 +130,47 @@ class Sandbox:
             self._cgroup.remove()
         self._log.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
+        self._resources.close()  # the sandbox's own user, once none of its processes is left
         self._proc = None
 
     def run_job(self, source_path: Path, calls: list[Call], constants: list[str], limits: Limits) -> JobResult:
         """Import the submission in a fresh worker and make the calls; stops at the first death."""
         self.start()
         self._wait_ready(limits.import_seconds + 60)
-        name = f"job-{next(self._jobs)}"
-        job_dir = self._scratch / name
-        job_dir.mkdir(mode=0o700)
-        shutil.copyfile(source_path, job_dir / source_path.name)
-        request = {"submission": source_path.name, "constants": constants, "calls": [call_request(c) for c in calls]}
-        (job_dir / "request.json").write_text(json.dumps(request))
+        name = secrets.token_hex(16)  # the job's folder: nobody can guess it, or make it before the worker
+        request = {"submission": source_path.name, "source": source_path.read_text(encoding="utf-8"),
+                   "constants": constants, "calls": [call_request(c) for c in calls]}
         worker_limits = limits.for_worker()
-        if os.geteuid() == 0 or self.isolation.level != "bubblewrap":
-            # RLIMIT_NPROC means nothing for root and counts all the user's processes outside a user namespace.
+        if not self._process_limit_applies():
             worker_limits.pop("processes")
         if self._cgroup:
             self._cgroup.set_max(limits.processes)
         events_read, events_write = os.pipe()
         output_read, output_write = os.pipe()
+        request_file = _sealed(json.dumps(request).encode())
         try:
             socket.send_fds(self._control, [json.dumps({"job": name, "limits": worker_limits}).encode()],
-                            [events_write, output_write])
+                            [events_write, output_write, request_file])
         except OSError as exc:
             self.close()
             raise SandboxError(f"the sandbox stopped unexpectedly ({exc})") from None
         finally:
-            os.close(events_write)
-            os.close(output_write)
+            for fd in (events_write, output_write, request_file):
+                os.close(fd)
         job = _Job(name, limits, self._control)
         job.collect(events_read, output_read)
-        if job.sandbox_lost:
-            self.close()  # the next job gets a fresh zygote
+        if job.sandbox_lost or job.broken:
+            self.close()  # the next job gets a fresh zygote, in step with the grader
+        if job.unconfined:
+            raise SandboxError(f"the sandbox could not confine a worker: {job.unconfined}")
         return job.result
+
+    def _process_limit_applies(self) -> bool:
+        """RLIMIT_NPROC means nothing for root, and outside a user namespace it counts every process of
+        the user: it applies inside bubblewrap as an ordinary user, and for the sandbox's own user."""
+        if "user" in self.isolation.features:
+            return True
+        return os.geteuid() != 0 and self.isolation.level == "bubblewrap"
 
     def _wait_ready(self, seconds: float) -> None:
         if self._ready:
@@ -161,7 +179,7 @@ class Sandbox:
             self.close()
             raise SandboxError(f"the sandbox did not start within {seconds:g} seconds")
         data = self._control.recv(1 << 16)
-        message = json.loads(data) if data else {"error": self._log_tail() or "it exited at once"}
+        message = _parse(data) if data else {"error": self._log_tail() or "it exited at once"}
         if message.get("error"):
             self.close()
             raise SandboxError(f"the sandbox could not start: {message['error']}")
@@ -185,6 +203,8 @@ class _Job:
         self.timed_out = False
         self.killed = False
         self.sandbox_lost = False
+        self.broken = False  # the worker sent what the grader could not read: restart before the next job
+        self.unconfined = ""  # why the worker could not confine itself (then it ran no student code)
         self.partial: list[bytes] = []  # the event line still arriving
 
     def collect(self, events_fd: int, output_fd: int) -> None:
@@ -220,8 +240,8 @@ class _Job:
                     if not data:
                         self.sandbox_lost = True
                         return None
-                    message = json.loads(data)
-                    if message.get("event") == "done" and message.get("job") == self.name:
+                    message = _parse(data)
+                    if message.get("event") == protocol.DONE and message.get("job") == self.name:
                         if events_open:
                             self._drain(events_fd)
                         return message
@@ -233,10 +253,7 @@ class _Job:
                     continue
                 received += len(chunk)
                 if received > MAX_RESULT_BYTES and not self.killed:
-                    self.result.outcomes[self.current or IMPORT] = Outcome(
-                        False, kind="invalid-return", message="returned more data than the grader accepts")
-                    self.current = None
-                    self._kill(timed_out=False)
+                    self._refuse("returned more data than the grader accepts")
                 if not self.killed and self._feed(chunk):
                     deadline = time.monotonic() + self.limits.call_seconds
 
@@ -260,26 +277,48 @@ class _Job:
             lines[0] = b"".join(self.partial) + lines[0]
             self.partial = []
             for line in lines:
-                started |= self._event(_parse(line))
+                if self.killed:
+                    break
+                try:
+                    started |= self._event(_event_line(line))
+                except Exception as exc:  # whatever the worker sent, it costs only this job
+                    self._refuse(f"sent data the grader cannot read ({type(exc).__name__}); "
+                                 "return plain values and leave the grader's channels alone")
         if rest:
             self.partial.append(rest)
         return started
 
     def _event(self, event: dict) -> bool:
         kind = event.get("event")
-        if kind == "start":
+        if kind == protocol.START:
             self.current = str(event.get("id"))
             return True
-        if kind == "result" and event.get("id") == self.current:
+        if kind == protocol.RESULT and event.get("id") == self.current:
             self.result.outcomes[self.current] = outcome_from_event(event)
             self.current = None
-        elif kind == "imported" and not self.imported:
+        elif kind == protocol.IMPORTED and not self.imported:
             self.imported = True
             self.result.constants = decode_constants(event.get("constants"))
-        elif kind == "import-failed" and not self.imported:
+        elif kind == protocol.IMPORT_FAILED and not self.imported:
             self.result.import_error = outcome_from_event(event)
             self.imported = True
+        elif kind == protocol.CONFINE_FAILED and not self.imported:
+            self.unconfined = str(event.get("message"))[:500]
+            self.imported = True
+            self.result.import_error = Outcome(False, kind="crashed", message="the sandbox could not start this job")
         return False
+
+    def _refuse(self, message: str) -> None:
+        """The event stream broke: the call in progress (or the import) fails with message, the worker
+        is stopped, and the sandbox restarts before the next job."""
+        failure = Outcome(False, kind="invalid-return", message=message)
+        if self.current is not None:
+            self.result.outcomes[self.current] = failure
+        elif not self.imported:
+            self.result.import_error, self.imported = failure, True
+        self.current = None
+        self.broken = True
+        self._kill(timed_out=False)
 
     def _kill(self, timed_out: bool) -> None:
         self.timed_out |= timed_out
@@ -339,11 +378,35 @@ def _signal_outcome(number: int, limits: Limits) -> Outcome:
 
 
 def _parse(line: bytes) -> dict:
+    """One message as a dict; anything else (not JSON, nested beyond Python's recursion limit) is {}."""
     try:
         event = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return event if isinstance(event, dict) else {}
+
+
+def _event_line(line: bytes) -> dict:
+    """One event line from a worker, which must be a JSON object (ValueError, RecursionError otherwise)."""
+    event = json.loads(line)
+    if not isinstance(event, dict):
+        raise ValueError("an event must be a JSON object")
+    return event
+
+
+def _sealed(data: bytes) -> int:
+    """A read-only memory file holding data (a temporary file where memfd is missing)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("grader-job", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+        return fd
+    handle = tempfile.TemporaryFile()
+    handle.write(data)
+    handle.flush()
+    return os.dup(handle.fileno())
 
 
 def _readable(sock: socket.socket, seconds: float) -> bool:

@@ -1,14 +1,16 @@
 """The warm server inside the sandbox: imports TensorFlow once, then forks one worker per job.
 
-Usage: python -I zygote.py CONTROL_FD SCRATCH [--preload] [--private-tmp]
+Usage: python -I zygote.py CONTROL_FD CONFIG_JSON   (CONFIG: {"root", "preload", "confine"})
 
-The control socket (SOCK_SEQPACKET) carries JSON messages from the grader:
-{"job": NAME, "limits": {...}} with two descriptors attached (the worker's event pipe
-and its output pipe), and {"kill": NAME}. A job runs in SCRATCH/NAME, where the grader
-has written the submission and request.json. When the worker ends, every process it
-started is killed and its directory removed before {"event": "done"} goes back, so the
-next job starts clean. Student code runs only in the forked workers; nothing here
-decides a grade.
+The control socket (SOCK_SEQPACKET) carries JSON messages from the grader: a job,
+{"job": NAME, "limits": {...}}, with three descriptors attached (the worker's event pipe, its
+output pipe, and a sealed memory file holding the request: the submission's name and text, the
+calls, the constants to read), and {"kill": NAME}. The worker confines itself (confine.py: fresh
+namespaces and private folders, or another user, Landlock) before it writes the submission into
+its own new folder ROOT/NAME and imports it. When the worker ends, every process it started is
+killed and whatever it may have left is removed before {"event": "done"} goes back, so the next
+job starts from a state no earlier job wrote. Student code runs only in the forked workers;
+nothing here decides a grade.
 """
 import ctypes
 import json
@@ -22,40 +24,50 @@ import stat
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import confine  # noqa: E402  (standalone, like child and wire)
+import protocol  # noqa: E402
+
 PR_SET_DUMPABLE = 4  # 0: workers (same uid) may not ptrace or read the memory of this process
 PR_SET_CHILD_SUBREAPER = 36  # orphans of a worker come back here, so they can be found and killed
 LIMITS = {"memory_bytes": "RLIMIT_AS", "cpu_seconds": "RLIMIT_CPU", "file_bytes": "RLIMIT_FSIZE",
           "processes": "RLIMIT_NPROC"}
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+SHARED = ("/tmp", "/var/tmp", "/dev/shm")  # where another user may write, outside the sandbox
 
 
 def main():
     control = socket.socket(fileno=int(sys.argv[1]))
-    scratch, flags = sys.argv[2], sys.argv[3:]
-    error = _preload() if "--preload" in flags else None
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    config = json.loads(sys.argv[2])
+    error = _preload() if config.get("preload") else None
     import child  # noqa: F401  (warm for every worker)
 
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     mounts = _mount_points()
-    _send(control, {"event": "ready", "error": error})
+    devices = set(os.listdir("/dev")) if os.path.isdir("/dev") else set()
+    _sweep(config, "", mounts, devices)  # what importing TensorFlow left (keras's /tmp/.keras): every job sees the same
+    _send(control, {"event": protocol.READY, "error": error})
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(control, 1 << 16, 2)
+            data, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         except OSError:
             return
         if not data:
             return
-        message = json.loads(data)
-        if "job" not in message or len(fds) != 2:
+        try:
+            message = json.loads(data)
+            name = str(message["job"])
+            valid = len(fds) == 3 and name.isalnum()
+        except (ValueError, KeyError, TypeError):
+            valid = False
+        if not valid:  # only the grader writes here: nothing to answer
             for fd in fds:
                 os.close(fd)
             continue
-        job = os.path.basename(message["job"])
-        status = _run(control, os.path.join(scratch, job), message.get("limits", {}), fds)
-        if "--private-tmp" in flags:
-            _empty("/tmp", mounts)
-        _send(control, {"event": "done", "job": job, **status})
+        status = _run(control, config, name, message.get("limits", {}), fds)
+        _sweep(config, name, mounts, devices)
+        _send(control, {"event": protocol.DONE, "job": name, **status})
 
 
 def _preload():
@@ -67,47 +79,58 @@ def _preload():
     return None
 
 
-def _run(control, job_dir, limits, fds):
-    events_fd, output_fd = fds
+def _run(control, config, name, limits, fds):
     sys.stdout.flush()
     sys.stderr.flush()
     try:
         pid = os.fork()
     except OSError as exc:
-        os.close(events_fd)
-        os.close(output_fd)
+        for fd in fds:
+            os.close(fd)
         return {"error": f"could not start a worker: {exc}"}
     if pid == 0:
-        _worker(control, job_dir, limits, events_fd, output_fd)
-    os.close(events_fd)
-    os.close(output_fd)
-    status = _wait(control, pid)
-    _kill_descendants(pid)
-    shutil.rmtree(job_dir, onerror=_force_remove)
+        _worker(control, config, name, limits, fds)
+    for fd in fds:
+        os.close(fd)
+    status = _wait(control, pid, name)
+    _kill_descendants(pid, config)
     return status
 
 
-def _worker(control, job_dir, limits, events_fd, output_fd):
+def _worker(control, config, name, limits, fds):
+    events_fd, output_fd, request_fd = fds
     try:
         control.close()
         os.setsid()
+        request = json.loads(_read_all(request_fd))
+        os.close(request_fd)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
         os.close(output_fd)
-        os.environ.update(HOME=job_dir, TMPDIR=job_dir)
+        workdir = os.path.join(config["root"], name)
+        settings = dict(config.get("confine", {}), size=limits.get("scratch_bytes") or 256 << 20)
+        try:
+            confine.confine(settings, workdir)
+        except OSError as exc:  # never run student code less confined than the report says
+            os.write(events_fd, (json.dumps({"event": protocol.CONFINE_FAILED, "message": str(exc)}) + "\n").encode())
+            os._exit(0)
+        path = os.path.join(workdir, os.path.basename(request["submission"]))
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(request["source"])
+        os.environ.update(HOME=workdir, TMPDIR=workdir)
         tempfile.tempdir = None
-        os.chdir(job_dir)
+        os.chdir(workdir)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for key, name in LIMITS.items():
+        for key, limit in LIMITS.items():
             if limits.get(key):
                 # For CPU time the soft limit sends SIGXCPU (reported as a timeout); the hard one kills.
                 hard = limits[key] + 5 if key == "cpu_seconds" else limits[key]
-                resource.setrlimit(getattr(resource, name), (limits[key], hard))
+                resource.setrlimit(getattr(resource, limit), (limits[key], hard))
         _prctl(PR_SET_CHILD_SUBREAPER, 1)  # so processes a call leaves behind can be found and killed
         import child
 
-        child.run_job(job_dir, events_fd, after_call=_kill_all_descendants)
+        child.run_job(request, path, events_fd, after_call=_kill_all_descendants)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -117,7 +140,19 @@ def _worker(control, job_dir, limits, events_fd, output_fd):
         os._exit(0)
 
 
-def _wait(control, pid):
+def _read_all(fd):
+    """The whole request (a memory file the grader wrote and sealed), from its start."""
+    chunks, offset = [], 0
+    while offset < MAX_REQUEST_BYTES:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _wait(control, pid, name):
     """Wait for the worker, killing it if the grader says so; the grader gone means stop."""
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -127,18 +162,28 @@ def _wait(control, pid):
             return {"exit": os.waitstatus_to_exitcode(status)}
         if not select.select([control], [], [], 0.01)[0]:
             continue
-        data = control.recv(1 << 16)
+        data, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        for fd in fds:  # a job sent before this one is done: the grader is out of step, and restarts us
+            os.close(fd)
         if not data:
-            _kill_descendants(pid)
+            _kill_descendants(pid, {})
             os._exit(0)
-        if "kill" in json.loads(data):
+        try:
+            message = json.loads(data)
+        except ValueError:
+            continue
+        if message.get("kill") == name:
             _kill_group(pid)
 
 
-def _kill_descendants(worker):
+def _kill_descendants(worker, config):
     """Kill the worker's process group, then anything else it left running."""
     _kill_group(worker)
     _kill_all_descendants()
+    uid = config.get("confine", {}).get("uid")
+    if uid is not None:
+        confine.kill_user(uid)  # the job's own user: whatever it started, wherever it went
+    _reap()
 
 
 def _kill_all_descendants():
@@ -163,6 +208,31 @@ def _kill_all_descendants():
         for pid in stopped:
             _signal(pid, signal.SIGKILL)
         _reap()
+
+
+def _sweep(config, name, mounts, devices):
+    """Remove whatever the job could have left where the next one could see it. With fresh namespaces
+    per job there is nothing: its folders and System V objects died with its processes. Without them
+    this is what keeps jobs apart: everything in the sandbox's own writable places (bubblewrap), or
+    whatever belongs to the job's own user (process limits as root)."""
+    settings = config.get("confine", {})
+    workdir = os.path.join(config["root"], name)
+    if name and os.path.lexists(workdir):
+        shutil.rmtree(workdir, onerror=_force_remove)
+    if settings.get("namespaces"):
+        return
+    uid = settings.get("uid")
+    if settings.get("mode") == "bubblewrap":
+        confine.remove_ipc()  # the sandbox's own IPC namespace: every object in it is a job's
+        for folder in (config["root"], "/tmp", "/dev/shm"):
+            _empty(folder, mounts)
+        for entry in set(os.listdir("/dev")) - devices:
+            _remove(os.path.join("/dev", entry))
+    elif uid is not None:
+        confine.remove_ipc(uid)
+        if not settings.get("landlock"):
+            for folder in SHARED:
+                confine.remove_owned(uid, folder, _remove)
 
 
 def _signal(pid, number):
@@ -218,21 +288,30 @@ def _force_remove(function, path, _exc_info):
         pass
 
 
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, onerror=_force_remove)
+    else:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 def _empty(folder, mounts):
     """Remove everything in folder except mount points (the Python installation may sit in /tmp)."""
-    for name in os.listdir(folder):
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
         path = os.path.join(folder, name)
         if path in mounts:
             continue
         if any(mount.startswith(path + os.sep) for mount in mounts):
             _empty(path, mounts)
-        elif os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, onerror=_force_remove)
         else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            _remove(path)
 
 
 def _mount_points():

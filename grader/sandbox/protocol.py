@@ -1,0 +1,14 @@
+"""The names on the sandbox's two channels, in one place (standard library only: the child and the
+zygote import it inside the sandbox, the grader as grader.sandbox.protocol).
+
+Events a worker writes, one JSON line each, on its event pipe: IMPORTED (with the constants) or
+IMPORT_FAILED, then START and RESULT per call; CONFINE_FAILED if it could not confine itself (then no
+student code ran). Messages the zygote sends on the control socket: READY once, DONE per job.
+"""
+READY = "ready"
+DONE = "done"
+IMPORTED = "imported"
+IMPORT_FAILED = "import-failed"
+START = "start"
+RESULT = "result"
+CONFINE_FAILED = "confine-failed"
