@@ -4,10 +4,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader.render.escape import visible
 from grader.sandbox.isolation import SandboxError
 
 # TensorFlow logs to stderr at import; keep the grader's own output readable.
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (UsageError, SandboxError) as exc:
-        print(f"grader: error: {exc}", file=sys.stderr)
+        print(f"grader: error: {visible(exc)}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
@@ -57,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="grade submissions (.py or .ipynb files, or folders holding them)")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--exercise", help="exercise name (default: inferred from the file name)")
+    check.add_argument("--expect", action="append", metavar="NAME[,NAME...]",
+                       help="the exercises the assignment declares (repeatable, or a comma list): each PATH is "
+                            "graded for these only, and each one it does not hold is a failed exercise that scores 0 "
+                            "and names the missing file")
     check.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout); "
                                                      "default: reports/<exercise>.json")
     check.add_argument("--html", metavar="DIR", default="reports",
@@ -116,15 +122,20 @@ def _exercise(name: str):
         raise UsageError(str(exc)) from None
 
 
-def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
+def resolve(path: Path, exercise: str | None, expected: list[str] | None = None) -> list[tuple[Path, str]]:
     """The (file, exercise) pairs a PATH stands for.
 
     A folder is searched for <exercise>.py, then <exercise>.ipynb, then the same in its
     exercises/ subfolder; the first found is graded (a .py wins over a notebook beside it).
+    With `expected` (the assignment's exercises), only those are searched for, and a PATH may
+    hold none of them: a file holds the one it is named for, a missing path none. What a
+    submission lacks is for the caller to report as missing, never a usage error.
     """
     from grader.exercises import names
     from grader.submission.locate import exercise_files
 
+    if expected and not path.is_dir():
+        return resolve(path, None) if path.is_file() and path.stem in expected else []
     if not path.exists():
         raise UsageError(f"no such file or folder: {path}")
     if path.is_file():
@@ -133,13 +144,13 @@ def resolve(path: Path, exercise: str | None) -> list[tuple[Path, str]]:
         if name not in names():
             raise UsageError(f"cannot tell which exercise {path} is; pass --exercise (one of: {', '.join(names())})")
         return [(path, name)]
-    wanted = [exercise] if exercise else names()
+    wanted = [exercise] if exercise else expected or names()
     found, notes = exercise_files(path, wanted)
     for file, _ in found:
         _refuse_link_to_reference(file)
     for note in notes:
-        print(f"grader: {note}", file=sys.stderr)
-    if not found:
+        print(f"grader: {visible(note)}", file=sys.stderr)
+    if not found and not expected:
         raise UsageError(f"{path} holds no exercise file ({', '.join(f'{n}.py or {n}.ipynb' for n in wanted)})")
     return found
 
@@ -156,19 +167,42 @@ def _refuse_link_to_reference(path: Path) -> None:
 def _check(args) -> int:
     from grader.report import all_passed
 
+    expected = _expected(args.expect) if args.expect is not None else []
+    if args.exercise and expected:
+        raise UsageError("--exercise and --expect do not go together: --expect already names the exercises to grade")
     if args.exercise:
         _exercise(args.exercise)  # an unknown name is a usage error before anything else
-    targets = [pair for path in args.paths for pair in resolve(Path(path), args.exercise)]
+    targets, missing = [], []
+    for path in map(Path, args.paths):
+        found = resolve(path, args.exercise, expected)
+        held = {name for _, name in found}
+        targets += found
+        missing += [(path, name) for name in expected if name not in held]
     _read_notebooks(path for path, _ in targets)  # a corrupt notebook is a usage error before any grading
-    if args.json and args.json != "-" and len(targets) > 1:
+    if args.json and args.json != "-" and len(targets) + len(missing) > 1:
         raise UsageError("--json FILE takes one submission; leave it out to write one report per submission under reports/")
     reports = []
-    with _sandbox() as sandbox:
-        _warm_up(targets[0][1])
-        for path, name in targets:
-            reports.append(_grade_and_report(path, name, args.json, Path(args.html), sandbox))
+    if targets:  # with nothing to run (every declared exercise missing), no sandbox is needed
+        with _sandbox() as sandbox:
+            _warm_up(targets[0][1])
+            for path, name in targets:
+                reports.append(_grade_and_report(path, name, args.json, Path(args.html), sandbox))
+    for path, name in missing:
+        reports.append(_report_missing(path, name, args.json, Path(args.html)))
     _write_summaries(reports, args)
     return 0 if all(all_passed(r) for r in reports) else 1
+
+
+def _expected(values: list[str]) -> list[str]:
+    """The declared exercise names of every --expect, split at commas or spaces, each once, in order."""
+    from grader.exercises import names
+
+    expected = list(dict.fromkeys(name for value in values for name in re.split(r"[\s,]+", value) if name))
+    if not expected:
+        raise UsageError(f"--expect needs at least one exercise name (known: {', '.join(names())})")
+    for name in expected:
+        _exercise(name)  # an unknown name is a usage error before anything is graded
+    return expected
 
 
 def _read_notebooks(paths) -> None:
@@ -229,18 +263,31 @@ def _warm_up(name: str) -> None:
 def _grade_and_report(path: Path, name: str, json_destination: str | None, html_folder: Path, sandbox) -> dict:
     """Grade one file, print the feedback, write the JSON and HTML reports ('-': JSON on stdout only)."""
     from grader.grading import grade_path
+
+    return _deliver(grade_path(path, _exercise(name), sandbox), path, name, json_destination, html_folder)
+
+
+def _report_missing(path: Path, name: str, json_destination: str | None, html_folder: Path) -> dict:
+    """Report a declared exercise that PATH does not hold, as failed, like a graded one."""
+    from grader.missing import missing_report
+
+    place = path.parent if path.is_file() else path  # the reports are named as its file's would be
+    return _deliver(missing_report(path, _exercise(name)), place / f"{name}.py", name, json_destination, html_folder)
+
+
+def _deliver(report: dict, path: Path, name: str, json_destination: str | None, html_folder: Path) -> dict:
+    """Print the feedback and write the JSON and HTML reports of one submission file at path."""
     from grader.render.html import write_html
     from grader.render.terminal import print_report
     from grader.report import write_json
 
-    report = grade_path(path, _exercise(name), sandbox)
     label = _report_label(path, name)
     destination = json_destination or str(Path("reports") / f"{label}.json")
     write_json(report, destination)
     html = write_html(report, html_folder / f"{label}.html")
     if destination != "-":
         print_report(report)
-        print(f"  report: {html}  (JSON: {destination})\n")
+        print(f"  report: {visible(html)}  (JSON: {visible(destination)})\n")
     return report
 
 

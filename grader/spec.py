@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from grader.checks.catalog import Finding
-from grader.sandbox.calls import Call, Limits, Outcome
+from grader.sandbox.calls import CRASHED, Call, Limits, Outcome
 
 
 @dataclass(frozen=True)
@@ -75,4 +75,4 @@ class Exercise:
 
 
 def failure(function: str, outcome: Outcome) -> FunctionError:
-    return FunctionError(function, outcome.kind or "crashed", outcome.message, outcome.traceback)
+    return FunctionError(function, outcome.kind or CRASHED, outcome.message, outcome.traceback)

@@ -1,10 +1,16 @@
-"""Progress of a bulk run: a bar with counts and an ETA on a terminal, plain lines otherwise."""
+"""Progress of a bulk run: a bar with counts and an ETA on a terminal, plain lines otherwise.
+
+A label names a student and an exercise file, both untrusted: it is written with every control
+character shown as an escape, so it cannot colour, move the cursor or forge another line.
+"""
 from __future__ import annotations
 
 import shutil
 import sys
 import time
 from typing import TextIO
+
+from grader.render.escape import visible
 
 BAR_WIDTH = 24
 
@@ -29,7 +35,7 @@ class Progress:
             width = shutil.get_terminal_size((100, 20)).columns - 1
             self.stream.write("\r" + line[:width].ljust(width))
         else:
-            self.stream.write(f"[{self.done}/{self.total}] {label}: {outcome}  ({self._counts()}; {self._eta()})\n")
+            self.stream.write(f"[{self.done}/{self.total}] {visible(label)}: {outcome}  ({self._counts()}; {self._eta()})\n")
         self.stream.flush()
 
     def finish(self) -> None:

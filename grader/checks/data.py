@@ -162,8 +162,9 @@ def _affine(x: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray] | N
         a, b = np.polyfit(x[:, col], out[:, col], 1)
         if not np.allclose(a * x[:, col] + b, out[:, col], rtol=1e-4, atol=1e-6 * (1 + np.abs(out[:, col]).max())) or a == 0:
             return None
-        centers.append(-b / a)
-        scales.append(1 / a)
+        with np.errstate(over="ignore"):  # a tiny slope (an extreme scaling) gives an infinite scale, matching nothing
+            centers.append(-b / a)
+            scales.append(1 / a)
     return np.array(centers), np.array(scales)
 
 

@@ -41,9 +41,10 @@ def matches(got: Any, expected: Any) -> bool:
 def show(value: Any) -> str:
     """A short readable form of an argument or result."""
     if isinstance(value, np.ndarray):
-        if value.size <= 8:
-            return np.array2string(np.round(value, 4), separator=", ", max_line_width=10**6).replace("\n", "")
-        start = np.array2string(np.round(value.ravel()[:3], 4), separator=", ")[:-1]
+        with np.errstate(all="ignore"):  # rounding a value near the float maximum overflows to inf, as shown
+            if value.size <= 8:
+                return np.array2string(np.round(value, 4), separator=", ", max_line_width=10**6).replace("\n", "")
+            start = np.array2string(np.round(value.ravel()[:3], 4), separator=", ")[:-1]
         return f"an array of shape {value.shape}: {start}, ...]"
     if isinstance(value, float):
         return f"{value:.6g}"

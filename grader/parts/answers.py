@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from grader.sandbox.calls import Call, Outcome
+from grader.sandbox.calls import Call, Outcome, shown
 from grader.spec import PartResult, RubricItem
 
 
@@ -32,17 +32,19 @@ class AnswersPart:
         return []  # the answers arrive as module constants
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
+        """Total over any decoded constant: only a string can be an answer, and a value is shown bounded."""
         result = PartResult(self.function, ran=True)
         for question in self.questions:
-            answer = constants.get(question.constant)
-            given = answer.strip().lower() if isinstance(answer, str) else answer
+            name, answer = question.constant, constants.get(question.constant)
+            given = answer.strip().lower() if isinstance(answer, str) else None
             right = given in question.accepted
-            result.conditions[question.constant] = right
+            result.conditions[name] = right
             if right:
-                result.messages[question.constant] = f"{question.constant} = {answer!r}"
+                result.messages[name] = f"{name} = {shown(answer)}"
             elif answer is None or given == "":
-                result.messages[question.constant] = f"{question.constant} is not answered yet (set it to a letter)"
+                result.messages[name] = f"{name} is not answered yet (set it to a letter)"
+            elif given is None:
+                result.messages[name] = f"{name} = {shown(answer)} is not a letter (set it to a letter, as a string)"
             else:
-                result.messages[question.constant] = (f"{question.constant} = {answer!r} is not the best answer. "
-                                                      f"Hint: {question.hint}")
+                result.messages[name] = f"{name} = {shown(answer)} is not the best answer. Hint: {question.hint}"
         return result

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.checks.catalog import Finding
-from grader.sandbox.calls import Call, Outcome
+from grader.sandbox.calls import TEXT_OR_NONE, Call, Outcome, shown
 from grader.spec import PartResult, RubricItem, failure
 
 
@@ -23,20 +23,22 @@ class ChoicePart:
     function: str
 
     def calls(self) -> list[Call]:
-        return [Call(f"{self.function}#{key}", self.function, (key,)) for key in self.accepted]
+        """One call per input, its only argument; every answer must be a string or None."""
+        return [Call.of(self.function, key, (key,), TEXT_OR_NONE) for key in self.accepted]
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
         result = PartResult(self.function, ran=True)
-        for key, accepted in self.accepted.items():
-            outcome = outcomes[f"{self.function}#{key}"]
+        for call in self.calls():
+            key, = call.args
+            accepted = self.accepted[key]
+            outcome = call.outcome(outcomes)
             if not outcome.ok:
                 return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
             answer = outcome.value.lower() if isinstance(outcome.value, str) else outcome.value
             right = answer in [a.lower() if isinstance(a, str) else a for a in accepted]
             result.conditions[key] = right
-            result.messages[key] = f"{self.function}({key!r}) returned {outcome.value!r}"
+            result.messages[key] = f"{self.function}({key!r}) returned {shown(outcome.value)}"
             if not right:
-                shown = " or ".join(repr(a) for a in accepted)
-                result.findings.append(Finding(self.mistake, f"{self.function}({key!r}) returned {outcome.value!r}", shown,
+                result.findings.append(Finding(self.mistake, result.messages[key], " or ".join(repr(a) for a in accepted),
                                                f"def:{self.function}"))
         return result

@@ -9,8 +9,10 @@ import numpy as np
 from grader.checks import run_family
 from grader.checks.data import NormalizeSubject, NormalizeTrial
 from grader.datasets import scaling_pair
-from grader.sandbox.calls import Call, Outcome
+from grader.sandbox.calls import INVALID_RETURN, ArrayTuple, Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
+
+RETURNS = ArrayTuple(("X_train_scaled", "X_test_scaled"), finite=True)
 
 
 @dataclass(frozen=True)
@@ -20,20 +22,20 @@ class NormalizePart:
     inputs: tuple = ((60, 30, 1), (105, 45, 2))  # (train rows, test rows, seed) per trial
 
     def calls(self) -> list[Call]:
-        return [Call(f"{self.function}#{i}", self.function, scaling_pair(*spec)) for i, spec in enumerate(self.inputs)]
+        """One call per trial; its args are the trial's (X_train, X_test)."""
+        return [Call.of(self.function, i, scaling_pair(*spec), RETURNS) for i, spec in enumerate(self.inputs)]
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
         trials = []
-        for i, spec in enumerate(self.inputs):
-            X_train, X_test = scaling_pair(*spec)
-            outcome = outcomes[f"{self.function}#{i}"]
+        for call in self.calls():
+            X_train, X_test = call.args
+            outcome = call.outcome(outcomes)
             if not outcome.ok:
                 return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
-            value = outcome.value
-            problem = _shape_problem(value, X_train, X_test)
+            problem = _shape_problem(outcome.value, X_train, X_test)
             if problem:
-                return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", problem)])
-            out_train, out_test = (np.asarray(v, dtype=float) for v in value)
+                return PartResult(self.function, ran=False, errors=[FunctionError(self.function, INVALID_RETURN, problem)])
+            out_train, out_test = (v.astype(np.float64) for v in outcome.value)
             trials.append(NormalizeTrial(X_train, X_test, out_train, out_test))
         return PartResult(self.function, ran=True, findings=run_family("normalize", NormalizeSubject(tuple(trials))),
                           details={"statistics": _statistics(trials[0])})
@@ -53,18 +55,15 @@ def _statistics(trial: NormalizeTrial) -> dict[str, list]:
     """Per-feature mean and standard deviation of the returned train and test sets (the first trial)."""
     statistics = {}
     for name, array in (("train", trial.out_train), ("test", trial.out_test)):
-        for stat, values in (("mean", array.mean(axis=0)), ("std", array.std(axis=0))):
+        with np.errstate(all="ignore"):  # finite values near the float maximum overflow: shown as None
+            moments = (("mean", array.mean(axis=0)), ("std", array.std(axis=0)))
+        for stat, values in moments:
             statistics[f"{name}_{stat}"] = [round(float(v), 4) if np.isfinite(v) else None for v in values]
     return statistics
 
 
-def _shape_problem(value: Any, X_train: np.ndarray, X_test: np.ndarray) -> str:
-    if not isinstance(value, tuple) or len(value) != 2:
-        return "normalize should return a tuple (X_train_scaled, X_test_scaled)"
+def _shape_problem(value: tuple[np.ndarray, np.ndarray], X_train: np.ndarray, X_test: np.ndarray) -> str:
     for name, got, want in (("X_train_scaled", value[0], X_train), ("X_test_scaled", value[1], X_test)):
-        got = np.asarray(got)
         if got.shape != want.shape:
             return f"{name} has shape {got.shape}; expected {want.shape}, the shape of the input"
-        if not np.isfinite(got).all():
-            return f"{name} contains NaN or infinite values"
     return ""

@@ -7,7 +7,7 @@ from typing import Any
 from grader.checks import run_family
 from grader.checks.numeric import NumericCase, NumericSubject, matches, show
 from grader.paths import reference_function
-from grader.sandbox.calls import Call, Outcome
+from grader.sandbox.calls import NUMBERS, Call, Outcome
 from grader.spec import PartResult, RubricItem, failure
 
 
@@ -25,21 +25,25 @@ class NumericPart:
     reference: str
     family: str | None = None
 
+    def _calls(self) -> dict[str, list[Call]]:
+        """Per condition, a call for each of its argument tuples (each returns a number or an array)."""
+        return {condition: [Call.of(self.function, f"{condition}{i}", args, NUMBERS) for i, args in enumerate(group)]
+                for condition, group in self.cases.items()}
+
     def calls(self) -> list[Call]:
-        return [Call(f"{self.function}#{condition}{i}", self.function, args)
-                for condition, group in self.cases.items() for i, args in enumerate(group)]
+        return [call for group in self._calls().values() for call in group]
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
         implementation = reference_function(self.reference, self.function)
         result = PartResult(self.function, ran=True)
         cases = []
-        for condition, group in self.cases.items():
+        for condition, group in self._calls().items():
             result.conditions[condition] = True
-            for i, args in enumerate(group):
-                outcome = outcomes[f"{self.function}#{condition}{i}"]
+            for call in group:
+                outcome = call.outcome(outcomes)
                 if not outcome.ok:
                     return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
-                case = NumericCase(condition, args, outcome.value, implementation(*args))
+                case = NumericCase(condition, call.args, outcome.value, implementation(*call.args))
                 cases.append(case)
                 if not matches(case.got, case.expected) and result.conditions[condition]:
                     result.conditions[condition] = False

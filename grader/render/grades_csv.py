@@ -5,18 +5,27 @@ total: `student,<exercise names...>,total`. A cell is empty when the student did
 the exercise or it could not be graded. Plain comma-separated UTF-8 (no BOM), CRLF line ends
 as RFC 4180 has them, numbers without trailing zeros (83, 83.5).
 
-Student ids are untrusted folder names: a text cell that a spreadsheet would read as a
-formula (starting with = + - @, a tab or a line break, also after leading spaces) gets a
-single quote in front, so `=HYPERLINK(...)` arrives as the text `'=HYPERLINK(...)`.
+Student ids and exercise names are untrusted (folder and file names): a text cell shows its
+control characters as escapes (grader.render.escape.visible: no tab, line break or escape
+sequence is left), and every part of it that a spreadsheet would read as a formula gets a single
+quote in front. A part is the cell itself or what follows any common separator (`,` `;` `|`;
+tabs are already gone), since the file may be opened with another separator than the comma; a
+formula starts with = + - @ (or their full-width forms), also after spaces or quotes. So
+`=HYPERLINK(...)` arrives as the text `'=HYPERLINK(...)` and `x;=cmd` as `x;'=cmd`.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width forms
+from grader.render.escape import visible
+
+FORMULA_STARTS = "=+\\-@\uff1d\uff0b\uff0d\uff20"  # as a regex class: and their full-width forms
+SEPARATORS = ",;|"
+_FORMULA = re.compile(f"(^|[{SEPARATORS}])(?=[ \"]*[{FORMULA_STARTS}])")
 
 
 def format_score(value: float) -> str:
@@ -50,5 +59,6 @@ def _score(result: dict[str, Any] | None) -> str:
 
 
 def _text(value: str) -> str:
-    """Neutralise formula injection (OWASP): a quote in front makes the cell plain text."""
-    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
+    """Neutralise formula injection (OWASP) under any common separator: a quote in front of every part
+    that would start a formula makes it plain text."""
+    return _FORMULA.sub(r"\1'", visible(value))

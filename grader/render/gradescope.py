@@ -2,12 +2,20 @@
 
 Format: https://gradescope-autograders.readthedocs.io/en/latest/specs/ . One Gradescope test per
 check, so students see every rubric line with its points; the points come from the report.
+
+Every string taken from a report goes through `_t` (one line) or, for tracebacks and answers,
+`visible(lines=True)`: Gradescope shows the text as it is, so controls are shown as escapes and a
+submission cannot forge a line.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from grader.render.escape import visible
+
+_t = visible  # text from the report, on one line, every control character shown as an escape
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
@@ -48,12 +56,13 @@ def _summary(reports: list[dict[str, Any]]) -> str:
     lines = []
     for report in reports:
         isolation = report["isolation"]
-        protections = f" ({', '.join(isolation['protections'])})" if isolation["protections"] else ""
-        lines.append(f"{report['submission']}, isolation: {isolation['level']}{protections}")
+        protections = f" ({_t(', '.join(isolation['protections']))})" if isolation["protections"] else ""
+        unprotected = f"; not protected: {_t(', '.join(isolation['unprotected']))}" if isolation.get("unprotected") else ""
+        lines.append(f"{_t(report['submission'])}, isolation: {_t(isolation['level'])}{protections}{unprotected}")
         for ex in report["exercises"]:
             verdict = "PASS" if ex["passed"] else "FAIL"
-            lines.append(f"  {ex['exercise']}: {ex['score']:g}/{ex['max_score']:g} {verdict} (pass mark {ex['pass_mark']:g})")
-            lines += [f"  note: {note}" for note in ex["notes"]]
+            lines.append(f"  {_t(ex['exercise'])}: {ex['score']:g}/{ex['max_score']:g} {verdict} (pass mark {ex['pass_mark']:g})")
+            lines += [f"  note: {_t(note)}" for note in ex["notes"]]
             if ex.get("output_truncated"):
                 lines.append("  note: your code printed more than the grader keeps; the rest was dropped")
     return "\n".join(lines)
@@ -61,14 +70,14 @@ def _summary(reports: list[dict[str, Any]]) -> str:
 
 def _test(exercise: dict[str, Any], check: dict[str, Any], number: str, visibility: str) -> dict[str, Any]:
     return {
-        "name": f"{exercise['exercise']}: {check['title']}",
+        "name": _t(f"{exercise['exercise']}: {check['title']}"),
         "number": number,
         "score": check["points"],
         "max_score": check["max_points"],
         "status": "passed" if check["passed"] else "failed",
         "output": _test_output(exercise, check),
         "output_format": "text",
-        "tags": [exercise["exercise"], check["function"], check["id"]],
+        "tags": [_t(exercise["exercise"]), _t(check["function"]), _t(check["id"])],
         "visibility": visibility,
     }
 
@@ -76,20 +85,21 @@ def _test(exercise: dict[str, Any], check: dict[str, Any], number: str, visibili
 def _manual_test(exercise: dict[str, Any], item: dict[str, Any], number: str, visibility: str) -> dict[str, Any]:
     """A free-text answer: shown with 0 of 0 points, since Gradescope's manual rubric grades it."""
     return {
-        "name": f"{exercise['exercise']}: {item['title']} (graded by hand)", "number": number, "score": 0,
-        "max_score": 0, "output_format": "text", "visibility": visibility, "tags": [exercise["exercise"], "manual"],
-        "output": f"{item['status']}: worth {item['points']:g} points, graded by your instructor.\n\n{item['answer']}",
+        "name": _t(f"{exercise['exercise']}: {item['title']} (graded by hand)"), "number": number, "score": 0,
+        "max_score": 0, "output_format": "text", "visibility": visibility, "tags": [_t(exercise["exercise"]), "manual"],
+        "output": f"{_t(item['status'])}: worth {item['points']:g} points, graded by your instructor.\n\n"
+                  f"{visible(item['answer'], lines=True)}",
     }
 
 
 def _fault_test(exercise: dict[str, Any], number: str, visibility: str) -> dict[str, Any]:
     """The grader failed on this exercise: one failed test that says it is not the student's doing."""
     return {
-        "name": f"{exercise['exercise']}: grader error", "number": number, "score": 0,
+        "name": _t(f"{exercise['exercise']}: grader error"), "number": number, "score": 0,
         "max_score": exercise["max_score"], "status": "failed", "output_format": "text", "visibility": visibility,
         "output": f"The grader failed while grading this exercise; this is not a fault in your code. "
-                  f"Please tell your instructor.\n{exercise['grader_error']['message']}",
-        "tags": [exercise["exercise"], "grader-error"],
+                  f"Please tell your instructor.\n{_t(exercise['grader_error']['message'])}",
+        "tags": [_t(exercise["exercise"]), "grader-error"],
     }
 
 
@@ -102,16 +112,16 @@ def _test_output(exercise: dict[str, Any], check: dict[str, Any]) -> str:
     errors = [] if check["passed"] else [e for e in exercise["errors"] if e["function"] in (check["function"], "<module>")]
     # The check message repeats the error or mistake that decided it, when there is one: said once.
     restated = errors or any(m["message"] == check["message"] for m in mistakes)
-    lines = [] if restated else [check["message"]]
+    lines = [] if restated else [_t(check["message"])]
     for error in errors:
-        lines.append(f"{error['kind']} in {error['function']}: {error['message']}")
+        lines.append(f"{_t(error['kind'])} in {_t(error['function'])}: {_t(error['message'])}")
         if error.get("traceback"):
-            lines.append(error["traceback"])
+            lines.append(visible(error["traceback"], lines=True))
     for mistake in mistakes:
-        where = f", line {mistake['line']}" if mistake.get("line") else ""
-        lines.append(f"{mistake['severity']} {mistake['id']} ({mistake['function']}{where}): {mistake['title']}")
-        lines.append(f"  {mistake['message']}")
+        where = f", line {_t(mistake['line'])}" if mistake.get("line") else ""
+        lines.append(f"{_t(mistake['severity'])} {_t(mistake['id'])} ({_t(mistake['function'])}{where}): {_t(mistake['title'])}")
+        lines.append(f"  {_t(mistake['message'])}")
         # The catalog's messages already end with the fix; it is added only where one does not.
         if mistake["fix"] not in mistake["message"]:
-            lines.append(f"  Fix: {mistake['fix']}")
+            lines.append(f"  Fix: {_t(mistake['fix'])}")
     return "\n".join(lines)

@@ -1,6 +1,12 @@
-"""HTML rendering of a report: one self-contained file (inline CSS and SVG, no scripts or fetches)."""
+"""HTML rendering of a report: one self-contained file (inline CSS and SVG, no scripts or fetches).
+
+Every value the template prints is escaped twice over: `jinja_finalize` shows its control
+characters as escapes (grader.render.escape), then Jinja's autoescaping escapes it for HTML. The
+charts are markup svg.py builds itself, escaping each label it takes; nothing else is `Markup`.
+"""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -8,9 +14,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from grader.render import svg
+from grader.render.escape import jinja_finalize
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 # What to try next, per error kind: the next step a student can take on their own.
 NEXT_STEPS = {
@@ -26,12 +34,13 @@ NEXT_STEPS = {
     "memory-limit": "The code used more memory than allowed. Look for a very large array or a list that keeps "
                     "growing in a loop.",
     "crashed": "The process ended abruptly. Remove calls to sys.exit, os._exit or os.kill, and any use of ctypes.",
+    "missing": "Add the file under exactly the name shown (a .py or a .ipynb), in the folder shown, and submit again.",
 }
 
 
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=jinja_finalize)
     env.filters["num"] = lambda value: f"{value:g}" if isinstance(value, (int, float)) else value
     return env
 
@@ -52,7 +61,11 @@ def write_html(report: dict[str, Any], path: Path | str) -> Path:
 
 def _exercise_view(exercise: dict[str, Any]) -> dict[str, Any]:
     """What the template shows of one exercise: the report's data, with excerpts and charts laid out."""
-    lines = exercise.get("source", "").splitlines()
+    # Lines as Python numbers them: splitlines() would also break at \f, \v, \x1c-\x1e, \x85 or \u2028 in
+    # the student's code and mark the wrong line.
+    lines = _LINE_BREAK.split(exercise.get("source", ""))
+    if not lines[-1]:
+        lines.pop()  # what follows the last line break is no line, as for splitlines()
     details = exercise.get("details", {})
     model = details.get("build_model", {})
     cells = exercise.get("cells", [])

@@ -3,17 +3,18 @@
 One <testsuite> per graded exercise of a submission, one <testcase> per check. A check the
 student lost is a <failure>, also when their function crashed or timed out: that is the
 student's fault, not the grader's. Only a fault of the grader itself is an <error>.
+
+Every attribute and text taken from a report goes through `_clean` (grader.render.escape.visible:
+controls, bidi controls and lone surrogates shown as escapes, which removes every character XML 1.0
+forbids); ElementTree escapes the markup characters.
 """
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-# XML 1.0 cannot carry most control characters at all (not even escaped), and a student's
-# printed output (ANSI colours, a stray NUL) often has them: shown as \xNN instead.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+from grader.render.escape import visible
 
 
 def junit_xml(reports: list[dict[str, Any]]) -> str:
@@ -33,17 +34,18 @@ def junit_xml(reports: list[dict[str, Any]]) -> str:
 
 def _suite(report: dict[str, Any], exercise: dict[str, Any]) -> ET.Element:
     suite = ET.Element("testsuite", name=_clean(f"{exercise['exercise']} ({report['submission']})"),
-                       timestamp=report["graded_at"])
+                       timestamp=_clean(report["graded_at"]))
     properties = ET.SubElement(suite, "properties")
     isolation = report["isolation"]
     for name, value in [("submission", report["submission"]), ("grader_version", report["grader_version"]),
                         ("isolation", isolation["level"]),
-                        ("protections", ", ".join(isolation["protections"]))]:
+                        ("protections", ", ".join(isolation["protections"])),
+                        ("unprotected", ", ".join(isolation.get("unprotected", [])))]:
         ET.SubElement(properties, "property", name=name, value=_clean(value))
     if "grader_error" in exercise:
         # The grader broke, so no check result can be trusted: one <error>, nothing else.
         fault = exercise["grader_error"]
-        case = ET.SubElement(suite, "testcase", classname=exercise["exercise"], name="grader")
+        case = ET.SubElement(suite, "testcase", classname=_clean(exercise["exercise"]), name="grader")
         ET.SubElement(case, "error", type="grader-error", message=_clean(fault["message"])).text = _clean(fault["traceback"])
         suite.attrib.update(tests="1", failures="0", errors="1", skipped="0")
         return suite
@@ -56,7 +58,7 @@ def _suite(report: dict[str, Any], exercise: dict[str, Any]) -> ET.Element:
         suite.append(_case(exercise, check))
     for item in exercise.get("manual", []):
         # Graded by hand, later: neither a pass nor a failure of this run.
-        case = ET.SubElement(suite, "testcase", classname=f"{exercise['exercise']}.manual",
+        case = ET.SubElement(suite, "testcase", classname=_clean(f"{exercise['exercise']}.manual"),
                              name=_clean(f"{item['id']}: {item['title']}"))
         ET.SubElement(case, "skipped", message=_clean(f"{item['status']} ({item['points']:g} points, by the instructor)"))
     failed = sum(not check["passed"] for check in exercise["checks"])
@@ -71,7 +73,7 @@ def _suite(report: dict[str, Any], exercise: dict[str, Any]) -> ET.Element:
 
 def _case(exercise: dict[str, Any], check: dict[str, Any]) -> ET.Element:
     # The title makes the name readable in CI listings; the id stays first so it can be searched for.
-    case = ET.Element("testcase", classname=f"{exercise['exercise']}.{check['function']}",
+    case = ET.Element("testcase", classname=_clean(f"{exercise['exercise']}.{check['function']}"),
                       name=_clean(f"{check['id']}: {check['title']}"))
     if check["passed"]:
         return case
@@ -88,7 +90,7 @@ def _case(exercise: dict[str, Any], check: dict[str, Any]) -> ET.Element:
         lines.append(_mistake_text(mistake))
     # An error names what went wrong (timeout, exception, ...); otherwise the mistake that cost the points.
     kind = errors[0]["kind"] if errors else next((m["id"] for m in mistakes if m["message"] == check["message"]), "check-failed")
-    ET.SubElement(case, "failure", type=kind, message=_clean(check["message"])).text = _clean("\n".join(lines).strip())
+    ET.SubElement(case, "failure", type=_clean(kind), message=_clean(check["message"])).text = _clean("\n".join(lines).strip())
     return case
 
 
@@ -99,5 +101,6 @@ def _mistake_text(mistake: dict[str, Any]) -> str:
     return text if mistake["fix"] in mistake["message"] else f"{text}\nFix: {mistake['fix']}"
 
 
-def _clean(text: str) -> str:
-    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+def _clean(text: Any) -> str:
+    """Text for an XML attribute or element: newlines and tabs kept, every other control shown as an escape."""
+    return visible(text, lines=True)

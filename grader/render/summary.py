@@ -19,6 +19,8 @@ distinct (student, exercise) pairs among "problems". The pass rate is passed / g
 Report paths are relative to the output folder with "/" separators, and the page is meant to be
 written at the top of that folder: each path becomes a percent-encoded relative link, and a path
 that is absolute or climbs out with ".." gets no link at all (student ids are untrusted folder names).
+Every value the template prints has its control characters shown as escapes (grader.render.escape)
+before Jinja's autoescaping; the charts are markup svg.py builds, escaping each label itself.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from grader.render import svg
+from grader.render.escape import jinja_finalize
 from grader.render.grades_csv import format_score
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -40,7 +43,7 @@ BINS = 10
 def render_summary(results: dict[str, Any]) -> str:
     """The class results as one HTML page."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=jinja_finalize)
     env.filters["num"] = format_score
     return env.get_template("summary.html.j2").render(**_view(results))
 
@@ -145,4 +148,9 @@ def _href(path: str | None) -> str | None:
     """A relative link inside the output folder, percent-encoded; None for no path or one that leaves it."""
     if not path or path.startswith("/") or ".." in path.split("/"):
         return None
-    return quote(path)  # also turns "javascript:" into a harmless relative name
+    try:
+        # Also turns "javascript:" into a harmless relative name. A folder name that is not UTF-8 reaches
+        # Python as lone surrogates (surrogateescape): the link then names its real bytes.
+        return quote(path, errors="surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file name can hold
+        return None

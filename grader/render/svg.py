@@ -2,18 +2,30 @@
 
 Each chart is accessible on its own: role="img" with a title and a description, every
 value also written as text or told apart by line style, so colour is never the only signal.
+
+Every text a chart takes (titles, descriptions, labels: class, layer, exercise names can come from
+submissions) is written through `escape`: controls shown as escapes (grader.render.escape), then
+escaped for XML; numbers are formatted here.
 """
 from __future__ import annotations
 
 import itertools
 import math
-from html import escape
+from html import escape as _xml_escape
+from typing import Any
+
+from grader.render.escape import visible
 
 WIDTH, HEIGHT = 560, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 64
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 DASHES = {"solid": "", "dashed": "6 4", "dotted": "2 3"}
 _ids = itertools.count()
+
+
+def escape(text: Any) -> str:
+    """A chart's text as SVG character data or an attribute value."""
+    return _xml_escape(visible(text))
 
 
 def _frame(title: str, description: str, body: list[str], height: int = HEIGHT) -> str:

@@ -1,10 +1,18 @@
-"""Terminal rendering of a report: compact, one line per check, colour only on a terminal."""
+"""Terminal rendering of a report: compact, one line per check, colour only on a terminal.
+
+Every string taken from the report goes through `_t` (one line, controls shown as escapes) or, for
+tracebacks, `visible(lines=True)` line by line, so only the renderer's own colour codes reach the
+terminal and a submission cannot forge a line.
+"""
 from __future__ import annotations
 
 import os
 import sys
 from typing import Any, TextIO
 
+from grader.render.escape import visible
+
+_t = visible  # text from the report, on one line, every control character shown as an escape
 COLORS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
 
 
@@ -16,44 +24,50 @@ def render(report: dict[str, Any], color: bool = False) -> str:
     def paint(text: str, style: str) -> str:
         return f"\033[{COLORS[style]}m{text}\033[0m" if color else text
 
-    lines = [paint(f"{report['submission']}", "bold") + paint(f"  (grader {report['grader_version']}, isolation: {report['isolation']['level']})", "dim")]
+    isolation = report["isolation"]
+    # What the sandbox does not protect is said where the isolation is, so no one misses it.
+    unprotected = f"; not protected: {_t(', '.join(isolation.get('unprotected', [])))}" if isolation.get("unprotected") else ""
+    lines = [paint(_t(report["submission"]), "bold")
+             + paint(f"  (grader {_t(report['grader_version'])}, isolation: {_t(isolation['level'])}{unprotected})", "dim")]
     for ex in report["exercises"]:
         verdict = paint("PASS", "green") if ex["passed"] else paint("FAIL", "red")
-        lines.append(f"{ex['exercise']}: {ex['title']}  {_num(ex['score'])}/{_num(ex['max_score'])} {verdict} (pass mark {_num(ex['pass_mark'])})")
+        lines.append(f"{_t(ex['exercise'])}: {_t(ex['title'])}  {_num(ex['score'])}/{_num(ex['max_score'])} {verdict} "
+                     f"(pass mark {_num(ex['pass_mark'])})")
         if "grader_error" in ex:
-            lines.append(paint(f"  grader error: {ex['grader_error']['message']}", "red"))
+            lines.append(paint(f"  grader error: {_t(ex['grader_error']['message'])}", "red"))
             lines.append("      this is a fault in the grader, not in the submission; please report it")
-        width = max((len(c["id"]) for c in ex["checks"]), default=0)
+        width = max((len(_t(c["id"])) for c in ex["checks"]), default=0)
         for check in ex["checks"]:
             mark = paint("✓", "green") if check["passed"] else paint("✗", "red")
             points = f"{_num(check['points'])}/{_num(check['max_points'])}"
-            lines.append(f"  {mark} {check['id']:<{width}}  {points:>5}  {check['title']}")
+            lines.append(f"  {mark} {_t(check['id']):<{width}}  {points:>5}  {_t(check['title'])}")
             explained = {m["message"] for m in ex["mistakes"]} | {e["function"] for e in ex["errors"]}
             if not check["passed"] and check["message"] not in explained and check["function"] not in explained:
-                lines.append(paint(f"      {check['message']}", "dim"))
+                lines.append(paint(f"      {_t(check['message'])}", "dim"))
         for item in ex.get("manual", []):
-            lines.append(f"  ? {item['id']:<{width}}  {_num(item['points']):>5}  {item['title']}: {item['status']} "
-                         f"({item['words']} words; graded by your instructor, not included in the score above)")
+            lines.append(f"  ? {_t(item['id']):<{width}}  {_num(item['points']):>5}  {_t(item['title'])}: {_t(item['status'])} "
+                         f"({_t(item['words'])} words; graded by your instructor, not included in the score above)")
         for mistake in ex["mistakes"]:
             style = "red" if mistake["severity"] == "error" else "yellow"
-            where = f"{mistake['function']}{_place(mistake)}"
-            lines.append(paint(f"  {mistake['severity']} {mistake['id']}", style) + f" ({where}): {mistake['title']}")
-            lines.append(f"      {mistake['message']}")
+            where = f"{_t(mistake['function'])}{_place(mistake)}"
+            lines.append(paint(f"  {_t(mistake['severity'])} {_t(mistake['id'])}", style) + f" ({where}): {_t(mistake['title'])}")
+            lines.append(f"      {_t(mistake['message'])}")
         for error in ex["errors"]:
             place = _place(error) if error.get("cell") and f"cell {error['cell']}," not in error["message"] else ""
-            lines.append(paint(f"  {error['kind']} in {error['function']}{place}", "red") + f": {error['message']}")
-            for tb_line in error.get("traceback", "").splitlines()[-6:]:
+            lines.append(paint(f"  {_t(error['kind'])} in {_t(error['function'])}{place}", "red") + f": {_t(error['message'])}")
+            # Only newlines survive `visible`, so each traceback line stays an indented line of its own.
+            for tb_line in visible(error.get("traceback", ""), lines=True).splitlines()[-6:]:
                 lines.append(paint(f"      {tb_line}", "dim"))
         for note in ex.get("notes", []):
-            lines.append(paint(f"  note: {note}", "yellow"))
+            lines.append(paint(f"  note: {_t(note)}", "yellow"))
     return "\n".join(lines)
 
 
 def _place(item: dict[str, Any]) -> str:
     """', cell C, line L' for a notebook, ', line N' for a file, '' without a line."""
     if item.get("cell"):
-        return f", cell {item['cell']}, line {item['cell_line']}"
-    return f", line {item['line']}" if item.get("line") else ""
+        return f", cell {_t(item['cell'])}, line {_t(item['cell_line'])}"
+    return f", line {_t(item['line'])}" if item.get("line") else ""
 
 
 def _num(value: float) -> str:

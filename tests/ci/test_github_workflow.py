@@ -18,6 +18,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
+from grader.exercises import names
+from tests.ci.summary_text import plain
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "ci-templates" / "github" / "grade.yml"
 GRADER_BIN = Path(sys.executable).parent  # the venv running these tests, which holds `grader`
@@ -43,11 +46,23 @@ def expand(text: str, env: dict[str, str]) -> str:
 
 def student_repo(tmp_path: Path, workflow: dict, source: str) -> Path:
     """A workspace as the checkout steps leave it: the student's exercises/iris_net.py in $SUBMISSION."""
+    return student_files(tmp_path, workflow, {"exercises/iris_net.py": source})
+
+
+def student_files(tmp_path: Path, workflow: dict, files: dict[str, str]) -> Path:
+    """A workspace whose $SUBMISSION checkout holds files (paths relative to the repository)."""
     workspace = tmp_path / "workspace"
-    exercises = workspace / workflow["env"]["SUBMISSION"] / "exercises"
-    exercises.mkdir(parents=True)
-    (exercises / "iris_net.py").write_text(source, encoding="utf-8")
+    (workspace / workflow["env"]["SUBMISSION"]).mkdir(parents=True)
+    for name, text in files.items():
+        path = workspace / workflow["env"]["SUBMISSION"] / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return workspace
+
+
+def declaring(workflow: dict, exercises: str) -> dict:
+    """The workflow with another EXERCISES line, as an instructor would set it."""
+    return {**workflow, "env": {**workflow["env"], "EXERCISES": exercises}}
 
 
 def run_steps(workflow: dict, workspace: Path, tmp_path: Path) -> subprocess.CompletedProcess:
@@ -130,13 +145,19 @@ def test_run_steps_need_only_environment_variables(workflow):
     assert all(option in grade for option in ("--github", "--html", "--junit"))
 
 
+def test_the_workflow_grades_the_exercises_it_declares(workflow):
+    declared = re.split(r"[\s,]+", workflow["env"]["EXERCISES"].strip())
+    assert declared and set(declared) <= set(names())
+    assert re.search(r'grader check "\$SUBMISSION/\$GRADE_PATH" --expect "\$EXERCISES" ', steps(workflow)["grade"]["run"])
+
+
 @pytest.mark.slow
 def test_a_passing_submission_passes_the_check(tmp_path, workflow):
     workspace = student_repo(tmp_path, workflow, (ROOT / "reference" / "iris_net.py").read_text(encoding="utf-8"))
     result = run_steps(workflow, workspace, tmp_path)
     assert result.returncode == 0, result.stderr
-    summary = (tmp_path / "step-summary.md").read_text(encoding="utf-8")
-    assert "## ✅ PASS: submission/exercises/iris\\_net.py, 100/100" in summary
+    summary = plain((tmp_path / "step-summary.md").read_text(encoding="utf-8"))
+    assert "## ✅ PASS: submission/exercises/iris_net.py, 100/100" in summary
     reports = report_folder(workflow, workspace)
     assert (reports / "iris_net.html").read_text(encoding="utf-8").startswith("<!doctype html>")
     assert json.loads((reports / "iris_net.json").read_text(encoding="utf-8"))["exercises"][0]["score"] == 100
@@ -150,9 +171,9 @@ def test_a_submission_below_the_pass_mark_fails_the_check(tmp_path, workflow):
     workspace = student_repo(tmp_path, workflow, source)
     result = run_steps(workflow, workspace, tmp_path)
     assert result.returncode == 1, result.stderr
-    summary = (tmp_path / "step-summary.md").read_text(encoding="utf-8")
-    assert "## ❌ FAIL: submission/exercises/iris\\_net.py, 49/100" in summary
-    assert "`test-statistics-leak`" in summary
+    summary = plain((tmp_path / "step-summary.md").read_text(encoding="utf-8"))
+    assert "## ❌ FAIL: submission/exercises/iris_net.py, 49/100" in summary
+    assert "test-statistics-leak" in summary
     reports = report_folder(workflow, workspace)
     assert "test-statistics-leak" in (reports / "iris_net.html").read_text(encoding="utf-8")
     assert int(ET.parse(reports / "junit.xml").getroot().find("testsuite").get("failures")) > 0
@@ -173,9 +194,48 @@ def test_a_symbolic_link_to_the_reference_is_not_graded(tmp_path, workflow):
     assert not report_folder(workflow, workspace).exists()
 
 
-def test_a_repository_without_the_exercises_fails_with_one_line(tmp_path, workflow):
-    workspace = tmp_path / "workspace"
-    (workspace / workflow["env"]["SUBMISSION"]).mkdir(parents=True)
+def test_a_pull_request_that_deletes_an_exercise_fails_and_names_it(tmp_path, workflow):
+    # What is left (another exercise's stub, a README) is not what the assignment declares.
+    workspace = student_files(tmp_path, workflow, {"exercises/pass_fail.py": "", "README.md": "my work"})
     result = run_steps(workflow, workspace, tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.strip() == "grader: error: no such file or folder: submission/exercises"
+    assert result.returncode == 1, result.stderr
+    missing = ("iris_net.py or iris_net.ipynb not found in submission/exercises/ (it holds: pass_fail.py). "
+               "The assignment includes iris_net: add your iris_net.py, or your notebook iris_net.ipynb, "
+               "with exactly that name.")
+    assert f"missing in <module>: {missing}" in result.stdout  # the run's log
+    summary = plain((tmp_path / "step-summary.md").read_text(encoding="utf-8"))
+    assert "## ❌ FAIL: submission/exercises, 0/100" in summary
+    assert "### iris_net: " in summary and f"- missing in <module>: {missing}" in summary
+    reports = report_folder(workflow, workspace)
+    assert 'data-error="missing"' in (reports / "iris_net.html").read_text(encoding="utf-8")
+    suite = ET.parse(reports / "junit.xml").getroot().find("testsuite")
+    assert suite.get("name") == "iris_net (submission/exercises)"
+    assert suite.get("failures") == suite.get("tests") == "16"
+    assert {failure.get("type") for failure in suite.iter("failure")} == {"missing"}
+    assert not (reports / "pass_fail.json").exists()  # not declared, so not graded
+
+
+def test_a_repository_without_the_exercises_folder_fails_naming_each_exercise(tmp_path, workflow):
+    workflow = declaring(workflow, "iris_net, pass_fail")
+    workspace = student_files(tmp_path, workflow, {"README.md": "nothing here"})
+    result = run_steps(workflow, workspace, tmp_path)
+    assert result.returncode == 1, result.stderr
+    summary = plain((tmp_path / "step-summary.md").read_text(encoding="utf-8"))
+    for name in ("iris_net", "pass_fail"):
+        assert f"- missing in <module>: {name}.py or {name}.ipynb not found: the folder submission/exercises/ " \
+               "does not exist." in summary
+
+
+@pytest.mark.slow
+def test_a_passing_exercise_does_not_make_up_for_a_deleted_one(tmp_path, workflow):
+    workflow = declaring(workflow, "concepts, iris_net")
+    concepts = (ROOT / "reference" / "concepts.py").read_text(encoding="utf-8")
+    workspace = student_files(tmp_path, workflow, {"exercises/concepts.py": concepts})
+    result = run_steps(workflow, workspace, tmp_path)
+    assert result.returncode == 1, result.stderr
+    summary = plain((tmp_path / "step-summary.md").read_text(encoding="utf-8"))
+    assert "## ✅ PASS: submission/exercises/concepts.py, 80/80" in summary
+    assert "## ❌ FAIL: submission/exercises, 0/100" in summary and "### iris_net: " in summary
+    reports = report_folder(workflow, workspace)
+    suites = ET.parse(reports / "junit.xml").getroot().iter("testsuite")
+    assert [suite.get("failures") for suite in suites] == ["0", "16"]

@@ -263,8 +263,8 @@ def test_step_summary_appends(full, broken, tmp_path):
     assert append_step_summary([broken], env) is True
     text = path.read_text()
     assert text.startswith("# earlier step\n")
-    assert text.count("## ✅ PASS: x/iris\\_net.py, 100/100") == 1
-    assert text.count("## ❌ FAIL: x/iris\\_net.py") == 1
+    assert text.count("## ✅ PASS: `x/iris_net.py`, 100/100") == 1
+    assert text.count("## ❌ FAIL: `x/iris_net.py`") == 1
     assert text.index("✅ PASS") < text.index("❌ FAIL")
     assert len(check_rows(text)) == 2 * len(full["exercises"][0]["checks"])
 
@@ -282,15 +282,16 @@ def test_step_summary_table_mistakes_and_errors(linear, broken, syntax_error):
     assert len(rows) == len(exercise["checks"])
     assert sum(row.startswith("| ✗ failed") for row in rows) == len(failed(exercise))
     assert "PASS" in text and "Isolation: **bubblewrap** (time limits)" in text
-    assert re.search(r"^- error `linear-hidden-activation` \(`build_model`, line \d+\): .*Fix: give each hidden Dense",
+    assert re.search(r"^- error `linear-hidden-activation` \(`build_model`, line \d+\): `.*Fix: give each hidden Dense.*`$",
                      text, re.M)
     broken_text = step_summary([broken])
     assert "FAIL" in broken_text
-    assert "- exception in `normalize`: ValueError: boom" in broken_text
-    assert "relu\\|softmax" in broken_text and "relu|softmax" not in broken_text
+    assert "- `exception` in `normalize`: `ValueError: boom`" in broken_text
+    rows = "\n".join(check_rows(broken_text))
+    assert "relu\\|softmax" in rows and "relu|softmax" not in rows
     for row in check_rows(broken_text):  # an escaped pipe does not add a column
         assert len(re.split(r"(?<!\\)\|", row)) == 7
-    assert "- syntax-error in `<module>`:" in step_summary([syntax_error])
+    assert "- `syntax-error` in `<module>`:" in step_summary([syntax_error])
 
 
 def test_a_grader_fault_is_said_in_every_format_and_never_blamed_on_the_student(grader_fault):

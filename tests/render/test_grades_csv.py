@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import re
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_fractional_scores_in_the_file(class_results):
     assert rows["erin"] == ["83.5", "", "83.5"]
 
 
-@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r", "\n", " =", "\uff1d"])
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", " =", '"=', "\uff1d"])
 def test_formula_injection_is_neutralised(class_results, prefix):
     name = prefix + "cmd|' /C calc'!A0"
     rows = parse(grades_csv(with_student(class_results, name, {"iris_net": 80.0}, 80.0)))
@@ -70,8 +71,36 @@ def test_formula_injection_is_neutralised(class_results, prefix):
     assert not any(row[0] == name for row in rows)
 
 
+FORMULA = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+HOSTILE_IDS = ['x;=HYPERLINK("http://example.com","x")', "x\t=cmd|' /C calc'!A0", "x|=1+1", "x, @SUM(1)",
+               'x;"=1+1"', "x; \uff1d1", "a\r\n-2+3", "\t=cmd", "\x1b]8;;http://example.com\x07=1", "x\x00;+1",
+               "x\u202e;=1", "\udcff;=1"]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])
+def test_no_cell_is_a_formula_or_holds_a_control_character_under_any_common_separator(class_results, separator):
+    results = class_results
+    for name in HOSTILE_IDS:
+        results = with_student(results, name, {"iris_net": 80.0}, 80.0)
+    results["exercises"][0] = {**results["exercises"][0], "name": "iris;=1+1"}  # an exercise file name too
+    text = grades_csv(results)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    assert len(rows) == 1 + len(results["students"])  # no id adds a row
+    for row in rows:
+        for cell in row:
+            assert not cell.lstrip(' "').startswith(FORMULA), (separator, cell)
+            assert not CONTROL.search(cell), (separator, cell)
+
+
+def test_control_characters_are_shown_not_written(class_results):
+    results = with_student(with_student(class_results, "x\t=cmd", {"neuron": 70.0}, 70.0), "ana\x1b[2J\u202e", {}, 0.0)
+    rows = {row[0]: row[1:] for row in parse(grades_csv(results))}
+    assert rows["x\\t=cmd"] == ["", "70", "70"] and rows["ana\\x1b[2J\\u202e"] == ["", "", "0"]
+
+
 def test_ordinary_ids_and_awkward_characters_round_trip(class_results):
-    names = ["a=b", "o'brien", 'comma, "quoted"\nnew line', "zoë"]
+    names = ["a=b", "o'brien", 'comma, "quoted" name', "zoë", "李雷", "x-1"]
     results = class_results
     for name in names:
         results = with_student(results, name, {"neuron": 70.0}, 70.0)
