@@ -8,7 +8,7 @@ from typing import Any
 
 from grader.checks import CATALOG
 from grader.report import submission_report
-from grader.sandbox.calls import Outcome
+from grader.sandbox.calls import SYNTAX_ERROR, Outcome
 from grader.sandbox.isolation import SandboxError
 from grader.sandbox.runner import run_submission
 from grader.sandbox.server import Sandbox
@@ -65,7 +65,7 @@ def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -
         # Nothing is run: every call fails the way a failed import does.
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
-        failure = Outcome(False, kind="syntax-error", message=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
+        failure = Outcome(False, kind=SYNTAX_ERROR, message=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
         report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, source), failure)
         report["errors"][0]["line"] = line
         return report, NOT_RUN

@@ -48,7 +48,7 @@ def grade_source(source: str, exercise: str = "iris_net", *, light: bool = True,
     outcomes = {}
     for call in [c for part in spec.parts for c in part.calls()]:
         request = json.loads(json.dumps(call_request(call)))
-        outcomes[call.id] = outcome_from_event(json.loads(json.dumps(child._run_call(module, request, "example.py"))))
+        outcomes[call.id] = outcome_from_event(json.loads(json.dumps(child._run_call(module, request, "example.py"))), call)
     constants = {name: getattr(module, name) for name in spec.constants if hasattr(module, name)}
     if light and "EPOCHS" not in textwrap.dedent(source):
         constants.pop("EPOCHS", None)

@@ -16,17 +16,10 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox import wire
-
-
-# The kinds of a failed Outcome, one vocabulary for the sandbox, the parts and the report's errors.
-NOT_IMPLEMENTED = "not-implemented"
-SYNTAX_ERROR = "syntax-error"
-EXCEPTION = "exception"
-INVALID_RETURN = "invalid-return"
-TIMEOUT = "timeout"
-MEMORY_LIMIT = "memory-limit"
-CRASHED = "crashed"
-ERROR_KINDS = (NOT_IMPLEMENTED, SYNTAX_ERROR, EXCEPTION, INVALID_RETURN, TIMEOUT, MEMORY_LIMIT, CRASHED)
+# The kinds of a failed Outcome: one vocabulary for the child, the sandbox, the parts and the report.
+from grader.sandbox.protocol import (  # noqa: F401  (re-exported)
+    CRASHED, ERROR_KINDS, EXCEPTION, INVALID_RETURN, MEMORY_LIMIT, NOT_IMPLEMENTED, SYNTAX_ERROR, TIMEOUT,
+)
 
 # What one failure may add to the report: its message is copied into every check of its function.
 MAX_MESSAGE_CHARS = 2_000

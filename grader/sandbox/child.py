@@ -71,7 +71,7 @@ def _constants(module, names):
 def _run_call(module, call, path):
     function = getattr(module, call["function"], None)
     if function is None or not callable(function):
-        return {"ok": False, "kind": "not-implemented", "message": f"{call['function']} is not defined"}
+        return {"ok": False, "kind": protocol.NOT_IMPLEMENTED, "message": f"{call['function']} is not defined"}
     try:
         value = function(*[wire.decode(arg) for arg in call["args"]])
     except BaseException as exc:
@@ -81,9 +81,9 @@ def _run_call(module, call, path):
             return {"ok": True, "value": _model_value(value)}
         return {"ok": True, "value": wire.encode(value)}
     except wire.WireError as exc:
-        return {"ok": False, "kind": "invalid-return", "message": f"returned {exc}"}
+        return {"ok": False, "kind": protocol.INVALID_RETURN, "message": f"returned {exc}"}
     except Exception as exc:
-        return {"ok": False, "kind": "invalid-return", "message": f"could not read the returned value: {exc}"}
+        return {"ok": False, "kind": protocol.INVALID_RETURN, "message": f"could not read the returned value: {exc}"}
 
 
 def _model_value(value):
@@ -101,13 +101,13 @@ def _model_value(value):
 
 def _failure(exc, path):
     if isinstance(exc, NotImplementedError):
-        kind = "not-implemented"
+        kind = protocol.NOT_IMPLEMENTED
     elif isinstance(exc, MemoryError):
-        kind = "memory-limit"
+        kind = protocol.MEMORY_LIMIT
     elif isinstance(exc, SyntaxError):
-        kind = "syntax-error"
+        kind = protocol.SYNTAX_ERROR
     else:
-        kind = "exception"
+        kind = protocol.EXCEPTION
     if isinstance(exc, SystemExit):
         message = f"the code called sys.exit({exc.code!r})"
     else:

@@ -24,6 +24,7 @@ import signal
 import stat
 import struct
 import sys
+import time
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -33,7 +34,7 @@ CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 38, 47, 4
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 4, 24, 38, 47, 4
 LAST_CAPABILITY = 63  # beyond what the kernel knows; dropping an unknown one fails harmlessly
 
 # Landlock (linux/landlock.h); the same numbers on every architecture (the generic syscall table).
@@ -64,6 +65,9 @@ def _check(result: int, what: str) -> int:
 
 def confine(config: dict, workdir: str) -> None:
     """Confine this process (a freshly forked worker) and give it `workdir`, a new empty folder."""
+    # Dumpable again (its zygote is not): it must write its own /proc/self files (the user namespace's
+    # maps), and its processes must see it in a /proc that hides other users' (hidepid).
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
     size = int(config.get("size", 256 << 20))
     uid = config.get("uid")
     bubblewrap = config.get("mode") == "bubblewrap"
@@ -150,7 +154,11 @@ def read_only(path: str) -> None:
 
 
 def processes_of_others_hidden() -> None:
-    """A new /proc that shows a user only their own processes (hidepid=2); needs real root."""
+    """A new /proc that shows a user only their own processes (hidepid=2); needs real root. Before Linux
+    5.8 every /proc of a PID namespace shared its options, so this would hide them on the whole machine."""
+    release = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2] if part.isdigit())
+    if release < (5, 8):
+        raise OSError(f"Linux {os.uname().release} cannot give a /proc of its own to one process")
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
 
 
@@ -258,9 +266,10 @@ def remove_owned(uid: int, folder: str, remove) -> None:
             remove_owned(uid, entry.path, remove)
 
 
-def kill_user(uid: int) -> None:
-    """SIGKILL every process of uid, from a child that becomes uid (its kill(-1) reaches only those)."""
-    for _ in range(100):
+def kill_user(uid: int, reap) -> None:
+    """SIGKILL every process of uid, from a child that becomes uid (its kill(-1) reaches only those),
+    calling reap() to collect those that were this process's children, until none is left."""
+    for _ in range(200):
         pid = os.fork()
         if pid == 0:
             try:
@@ -270,15 +279,22 @@ def kill_user(uid: int) -> None:
                 pass
             os._exit(0)
         os.waitpid(pid, 0)
+        reap()
         if not any(_owner(entry) == uid for entry in os.listdir("/proc") if entry.isdigit()):
             return
+        time.sleep(0.005)
 
 
 def _owner(pid: str) -> int | None:
+    """The real uid of a process (not the owner of its /proc folder: root's for one that is not dumpable)."""
     try:
-        return os.stat(f"/proc/{pid}").st_uid
-    except OSError:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
         return None
+    return None
 
 
 # --- the probe ------------------------------------------------------------------------------------
@@ -287,6 +303,7 @@ def probe(root: str, candidates: list[dict]) -> dict:
     """Confine a child with each candidate config in turn, until one works (a fresh import and a file
     written in its folder included): {"tried": [{"ok": bool, "why": str}, ...]}."""
     tried = []
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # as the zygote, whose workers these children stand for
     for config in candidates:
         answer = _try(config, os.path.join(root, "probe"))
         tried.append(answer)

@@ -248,18 +248,25 @@ def bubblewrap_command() -> list[str]:
 
 
 def python_roots(check_project: bool = True) -> list[str]:
-    """The directories holding this Python and its packages (TensorFlow included), outermost first."""
-    candidates = {sys.base_prefix, sys.prefix, sys.exec_prefix, *site.getsitepackages()}
+    """The directories holding this Python and its packages (TensorFlow included), outermost first:
+    its prefixes, its site-packages, and the folders .pth files add to sys.path, less the project."""
+    project = str(PROJECT)
+    added = {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p)
+             and not _inside(os.path.realpath(p), project) and not _inside(project, os.path.realpath(p))}
+    candidates = {sys.base_prefix, sys.prefix, sys.exec_prefix, *site.getsitepackages(), *added}
     real = sorted({os.path.realpath(p) for p in candidates if os.path.isdir(p)})
     roots = [p for p in real if not any(p != q and p.startswith(q + os.sep) for q in real)]
     system = tuple(os.path.realpath(d) for d in SYSTEM_DIRS if os.path.isdir(d))
     roots = [p for p in roots if not p.startswith(system)]
-    project = str(PROJECT)
     for root in roots if check_project else ():
-        if project == root or project.startswith(root + os.sep):
+        if _inside(project, root):
             raise SandboxError(f"the Python environment {root} contains the grader's project folder, "
                                "so the sandbox could not hide it; use a virtual environment outside it")
     return roots
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _bubblewrap_problem() -> str | None:

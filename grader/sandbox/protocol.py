@@ -1,9 +1,10 @@
-"""The names on the sandbox's two channels, in one place (standard library only: the child and the
+"""The vocabulary of the sandbox's boundary, in one place (standard library only: the child and the
 zygote import it inside the sandbox, the grader as grader.sandbox.protocol).
 
 Events a worker writes, one JSON line each, on its event pipe: IMPORTED (with the constants) or
 IMPORT_FAILED, then START and RESULT per call; CONFINE_FAILED if it could not confine itself (then no
 student code ran). Messages the zygote sends on the control socket: READY once, DONE per job.
+A failed call or import has one of ERROR_KINDS, whichever side found it.
 """
 READY = "ready"
 DONE = "done"
@@ -12,3 +13,12 @@ IMPORT_FAILED = "import-failed"
 START = "start"
 RESULT = "result"
 CONFINE_FAILED = "confine-failed"
+
+NOT_IMPLEMENTED = "not-implemented"
+SYNTAX_ERROR = "syntax-error"
+EXCEPTION = "exception"
+INVALID_RETURN = "invalid-return"
+TIMEOUT = "timeout"
+MEMORY_LIMIT = "memory-limit"
+CRASHED = "crashed"
+ERROR_KINDS = (NOT_IMPLEMENTED, SYNTAX_ERROR, EXCEPTION, INVALID_RETURN, TIMEOUT, MEMORY_LIMIT, CRASHED)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.calls import Call, Limits, Outcome
+from grader.sandbox.calls import CRASHED, Call, Limits, Outcome
 from grader.sandbox.server import Sandbox
 
 
@@ -44,7 +44,7 @@ def run_submission(source_path: Path, calls: list[Call], constants: list[str], l
         if job.import_error is not None or (pending and not job.outcomes):
             # Importing failed, or the worker stopped before taking up a call: no retry helps.
             failure = job.import_error or Outcome(
-                False, kind="crashed", message="the process stopped before running this function"
+                False, kind=CRASHED, message="the process stopped before running this function"
             )
             for call in pending:
                 run.outcomes.setdefault(call.id, failure)

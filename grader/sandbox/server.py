@@ -30,8 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import cgroup, isolation, protocol, users
-from grader.sandbox.calls import Call, Limits, Outcome, call_request, decode_constants, outcome_from_event
+from grader.sandbox import cgroup, isolation, protocol, users, wire
+from grader.sandbox.calls import (
+    Call, Limits, Outcome, call_request, decode_constants, failure_from_event, outcome_from_event,
+)
+from grader.sandbox.protocol import CRASHED, INVALID_RETURN, MEMORY_LIMIT, TIMEOUT
 from grader.sandbox.isolation import Isolation, SandboxError
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
@@ -157,7 +160,7 @@ class Sandbox:
         finally:
             for fd in (events_write, output_write, request_file):
                 os.close(fd)
-        job = _Job(name, limits, self._control)
+        job = _Job(name, calls, limits, self._control)
         job.collect(events_read, output_read)
         if job.sandbox_lost or job.broken:
             self.close()  # the next job gets a fresh zygote, in step with the grader
@@ -195,8 +198,9 @@ class Sandbox:
 class _Job:
     """Reads one job's events and output until the zygote reports the worker gone."""
 
-    def __init__(self, name: str, limits: Limits, control: socket.socket):
+    def __init__(self, name: str, calls: list[Call], limits: Limits, control: socket.socket):
         self.name, self.limits, self.control = name, limits, control
+        self.calls = {call.id: call for call in calls}
         self.result = JobResult()
         self.imported = False
         self.current: str | None = None
@@ -290,28 +294,28 @@ class _Job:
 
     def _event(self, event: dict) -> bool:
         kind = event.get("event")
-        if kind == protocol.START:
-            self.current = str(event.get("id"))
+        if kind == protocol.START and event.get("id") in self.calls and event["id"] not in self.result.outcomes:
+            self.current = event["id"]
             return True
-        if kind == protocol.RESULT and event.get("id") == self.current:
-            self.result.outcomes[self.current] = outcome_from_event(event)
+        if kind == protocol.RESULT and self.current is not None and event.get("id") == self.current:
+            self.result.outcomes[self.current] = outcome_from_event(event, self.calls[self.current])
             self.current = None
         elif kind == protocol.IMPORTED and not self.imported:
             self.imported = True
             self.result.constants = decode_constants(event.get("constants"))
         elif kind == protocol.IMPORT_FAILED and not self.imported:
-            self.result.import_error = outcome_from_event(event)
+            self.result.import_error = failure_from_event(event)
             self.imported = True
         elif kind == protocol.CONFINE_FAILED and not self.imported:
             self.unconfined = str(event.get("message"))[:500]
             self.imported = True
-            self.result.import_error = Outcome(False, kind="crashed", message="the sandbox could not start this job")
+            self.result.import_error = Outcome(False, kind=CRASHED, message="the sandbox could not start this job")
         return False
 
     def _refuse(self, message: str) -> None:
         """The event stream broke: the call in progress (or the import) fails with message, the worker
         is stopped, and the sandbox restarts before the next job."""
-        failure = Outcome(False, kind="invalid-return", message=message)
+        failure = Outcome(False, kind=INVALID_RETURN, message=message)
         if self.current is not None:
             self.result.outcomes[self.current] = failure
         elif not self.imported:
@@ -331,16 +335,16 @@ class _Job:
     def _record_death(self, current: str, status: dict | None) -> None:
         if self.timed_out:
             seconds = self.limits.import_seconds if current == IMPORT else self.limits.call_seconds
-            outcome = Outcome(False, kind="timeout", message=f"did not finish within {seconds:g} seconds")
+            outcome = Outcome(False, kind=TIMEOUT, message=f"did not finish within {seconds:g} seconds")
         elif status is None:
-            outcome = Outcome(False, kind="crashed", message="the sandbox stopped while running this code "
+            outcome = Outcome(False, kind=CRASHED, message="the sandbox stopped while running this code "
                                                              "(did the code kill its parent process?)")
         elif "signal" in status:
             outcome = _signal_outcome(int(status["signal"]), self.limits)
         elif "error" in status:
-            outcome = Outcome(False, kind="crashed", message=str(status["error"]))
+            outcome = Outcome(False, kind=CRASHED, message=str(status["error"]))
         else:
-            outcome = Outcome(False, kind="crashed",
+            outcome = Outcome(False, kind=CRASHED,
                               message=f"the process exited with status {status.get('exit')} before returning")
         if current == IMPORT:
             self.result.import_error = outcome
@@ -365,16 +369,16 @@ def _signal_outcome(number: int, limits: Limits) -> Outcome:
     except ValueError:
         name = f"signal {number}"
     if number == signal.SIGXCPU:
-        return Outcome(False, kind="timeout", message=f"used more than {limits.cpu_seconds} seconds of CPU time")
+        return Outcome(False, kind=TIMEOUT, message=f"used more than {limits.cpu_seconds} seconds of CPU time")
     if number == signal.SIGXFSZ:
-        return Outcome(False, kind="crashed",
+        return Outcome(False, kind=CRASHED,
                        message=f"wrote a file larger than {limits.file_bytes // 1024**2} MB")
     if number == signal.SIGKILL:
-        return Outcome(False, kind="memory-limit",
+        return Outcome(False, kind=MEMORY_LIMIT,
                        message="the process was killed (SIGKILL), most likely for running out of memory")
     if number == signal.SIGSEGV:
-        return Outcome(False, kind="crashed", message="the process crashed with a segmentation fault (SIGSEGV)")
-    return Outcome(False, kind="crashed", message=f"the process was ended by {name}")
+        return Outcome(False, kind=CRASHED, message="the process crashed with a segmentation fault (SIGSEGV)")
+    return Outcome(False, kind=CRASHED, message=f"the process was ended by {name}")
 
 
 def _parse(line: bytes) -> dict:
@@ -387,10 +391,10 @@ def _parse(line: bytes) -> dict:
 
 
 def _event_line(line: bytes) -> dict:
-    """One event line from a worker, which must be a JSON object (ValueError, RecursionError otherwise)."""
-    event = json.loads(line)
+    """One event line from a worker, which must be a JSON object (wire.WireError otherwise)."""
+    event = wire.loads(line)
     if not isinstance(event, dict):
-        raise ValueError("an event must be a JSON object")
+        raise wire.WireError("an event must be a JSON object")
     return event
 
 

@@ -23,6 +23,7 @@ import socket
 import stat
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402  (standalone, like child and wire)
@@ -182,12 +183,13 @@ def _kill_descendants(worker, config):
     _kill_all_descendants()
     uid = config.get("confine", {}).get("uid")
     if uid is not None:
-        confine.kill_user(uid)  # the job's own user: whatever it started, wherever it went
+        confine.kill_user(uid, _reap)  # the job's own user: whatever it started, wherever it went
     _reap()
 
 
 def _kill_all_descendants():
-    """Kill every process below this one (without /proc: nothing to find).
+    """Kill every process below this one (without /proc: nothing to find), and wait until they are gone,
+    so that none still counts against the job's process limit when its next call starts.
 
     Stopped first, so a fork bomb cannot refill each slot a kill frees: once a round finds
     no process it had not stopped yet, the whole tree is frozen and dies at once.
@@ -207,7 +209,17 @@ def _kill_all_descendants():
             return
         for pid in stopped:
             _signal(pid, signal.SIGKILL)
+        _reap_until_gone(stopped)
+
+
+def _reap_until_gone(pids, seconds=5.0):
+    """Reap (as their subreaper) until none of pids is left, even as a zombie, for at most seconds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         _reap()
+        if not any(os.path.exists(f"/proc/{pid}") for pid in pids):
+            return
+        time.sleep(0.005)
 
 
 def _sweep(config, name, mounts, devices):

@@ -40,7 +40,7 @@ def _warm(exercise: Exercise) -> None:
         outcomes = {}
         for call in (c for part in exercise.parts for c in part.calls()):
             event = child._run_call(module, json.loads(json.dumps(call_request(call))), "reference")
-            outcomes[call.id] = outcome_from_event(json.loads(json.dumps(event)))
+            outcomes[call.id] = outcome_from_event(json.loads(json.dumps(event)), call)
         constants = {name: getattr(module, name) for name in exercise.constants if hasattr(module, name)}
         for part in exercise.parts:
             part.evaluate(outcomes, constants)
