@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
+import random
 import re
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from grader.authoring.markers import strip_markers
-from grader.bulk.similarity import similar_pairs
+from grader.bulk.similarity import MAX_COMPARED, similar_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = (ROOT / "reference" / "iris_net.py").read_text()
@@ -406,3 +409,60 @@ def test_any_text_gives_well_formed_pairs(sources, threshold):
         assert a < b and a in sources and b in sources
         assert threshold - 0.0005 <= pair["similarity"] <= 1.0  # reported to three decimals
     assert [pair["similarity"] for pair in result] == sorted((pair["similarity"] for pair in result), reverse=True)
+
+
+# Hostile sizes: difflib's work grows with the product of the lengths, and worse on repeated tokens, so no
+# comparison may hand it more than MAX_COMPARED tokens of a file, whatever the files.
+
+@pytest.fixture
+def compared(monkeypatch) -> list[tuple[int, int]]:
+    """The lengths of the two token sequences of every comparison, as the real SequenceMatcher is given them."""
+    sizes = []
+
+    class Counting(difflib.SequenceMatcher):
+        def __init__(self, isjunk=None, a="", b="", autojunk=True):
+            sizes.append((len(a), len(b)))
+            super().__init__(isjunk, a, b, autojunk)
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", Counting)
+    return sizes
+
+
+def long_file(functions: int, edit: int | None = None) -> str:
+    """The stub and a long file of the student's own helpers (about 40 tokens each); `edit` changes one of them."""
+    helpers = "".join(f"\n\ndef helper_{i}(values, scale):\n    total = np.sum(values[{i}:] * scale) + {i}\n"
+                      f"    return total / (len(values) + {i + 1 if i != edit else -1})\n" for i in range(functions))
+    return STUB + helpers
+
+
+def test_identical_long_files_are_flagged_comparing_a_bounded_number_of_tokens(compared):
+    result = pairs({f"s{i}": long_file(120) for i in range(5)})
+    assert len(result) == 10 and all(pair["similarity"] == 1.0 for pair in result)
+    assert compared and all(a <= MAX_COMPARED and b <= MAX_COMPARED for a, b in compared)
+
+
+def test_a_long_copy_with_edits_is_flagged_below_one_comparing_a_bounded_number_of_tokens(compared):
+    [pair] = pairs({"p": long_file(120), "q": long_file(120, edit=60) + "\n\nEXTRA = [1, 2, 3]\n"})
+    assert pair["students"] == ["p", "q"] and 0.99 <= pair["similarity"] < 1.0
+    assert compared and all(a <= MAX_COMPARED and b <= MAX_COMPARED for a, b in compared)
+
+
+def test_long_runs_of_one_token_cost_a_bounded_comparison(compared):
+    rng = random.Random(0)
+    zeros = "x = [" + "0, " * 3000 + "]\n"
+    binary = "x = [" + ", ".join(rng.choice("01") for _ in range(3000)) + "]\n"
+    result = pairs({"z1": zeros, "z2": zeros, "z3": zeros.replace("0, 0, ", "0, 1, ", 1), "b1": binary,
+                    "b2": binary.replace("1", "0", 1)})
+    assert ["z1", "z2"] in [pair["students"] for pair in result if pair["similarity"] == 1.0]
+    assert compared and all(a <= MAX_COMPARED and b <= MAX_COMPARED for a, b in compared)
+
+
+def test_a_long_shared_start_cannot_make_the_rest_look_alike():
+    # Both files hold the same 60 helpers, then 150 functions of their own, of other shapes: difflib on the
+    # whole files says 0.445. What is cut counts as not matched, so a cut cannot make them look alike.
+    shared = long_file(60)
+    p = shared + "".join(f"\n\ndef own_{i}(a):\n    return [a ** {i}, {i % 7} - a]\n" for i in range(150))
+    q = shared + "".join(f"\n\nclass Own{i}:\n    size = {i}\n\n    def grow(self, b):\n        while b < self.size:\n"
+                         f"            b = b * 2 + {i}\n        return b\n" for i in range(150))
+    [pair] = pairs({"p": p, "q": q}, threshold=0.0)
+    assert pair["similarity"] < 0.5

@@ -1,7 +1,6 @@
 """A bulk run: find the class's submissions, grade what the gradebook lacks, write the class outputs."""
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -9,7 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grader.bulk.classdata import class_results, outcome, report_path
-from grader.bulk.discover import find_submissions
+from grader.bulk.discover import find_submissions, remove_tree
 from grader.bulk.gradebook import Gradebook, Key
 from grader.bulk.jobs import make_job
 from grader.bulk.progress import Progress
@@ -65,7 +64,7 @@ def run_bulk(options: BulkOptions, stream: TextIO = sys.stderr) -> BulkResult:
     for row in rows:  # reports deleted since they were graded: render them again from the gradebook
         if row["report"] and not (out / report_path(row["student"], row["exercise"])).exists():
             _write_report(out, row["student"], row["exercise"], row["report"])
-    shutil.rmtree(work / "unpacked", ignore_errors=True)
+    remove_tree(work / "unpacked")
     results = class_results(rows, [s.student for s in submissions], f"Class summary: {options.submissions.name}",
                             _similar(rows))
     _write_class_outputs(results, out)

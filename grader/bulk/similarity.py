@@ -20,6 +20,10 @@ reformatting cannot change, and only that is compared:
    enough of them (`_CANDIDATE_SLACK`) are compared with difflib; the similarity of a pair is the
    matching fraction of their evidence, 2 * matched / (len(a) + len(b)). A pair is reported
    when that reaches the threshold and the matched evidence is at least `MIN_TOKENS` tokens.
+   difflib's work grows with the product of the lengths (worse on repeated tokens), so when a
+   file's evidence is longer than `MAX_COMPARED` tokens, five times a whole file of one's own,
+   the units the two files share whole count as matched and difflib compares at most
+   `MAX_COMPARED` tokens of the rest of each.
 
 A file that does not parse is cut before each top-level `def`/`class`; the pieces that parse
 are compared as above and the broken ones are left out (a hint, so no guessing from raw text).
@@ -54,6 +58,13 @@ is at least the threshold minus this. An edit breaks up to K runs, so the share 
 the similarity: on copies of the test solutions with up to 60 random edits, pairs at similarity
 0.9 shared at least 0.75 of their runs, at 0.7 at least 0.36. Most pairs share almost nothing."""
 
+MAX_COMPARED = 1_000
+"""Tokens of each file's evidence that difflib compares, beyond the units two long files share whole.
+The longest reference solution is 251 tokens in all and a student's own code 100-200, so only a hostile or
+generated file is cut; identical files, and copies with a few functions edited, still count in full. difflib
+then costs at most about MAX_COMPARED squared steps a pair (a tenth of a second, on one token repeated); the
+rest grows with one file's length at a time, which the report bounds (grader.grading.MAX_SOURCE_CHARS)."""
+
 _UNPARSEABLE = (SyntaxError, ValueError, RecursionError, MemoryError)  # null bytes; too deep (`-` * 10**5 + `1`)
 _TOP_LEVEL = re.compile(r"(?:async\s+def|def|class)\b|@")
 
@@ -74,20 +85,52 @@ def similar_pairs(sources: dict[str, str], *, stub: str = "", reference: str = "
     masked = baseline | common
     own = {student: student_grams - common for student, student_grams in grams.items()}
     evidence = {student: _evidence(units[student], masked) for student in units}
+    tokens = {student: _joined(student_evidence) for student, student_evidence in evidence.items()}
     pairs = []
     for (a, b), shared in _shared_grams(own).items():
         if 2 * shared < (threshold - _CANDIDATE_SLACK) * (len(own[a]) + len(own[b])):
             continue
         # difflib's ratio can depend on the order of its arguments: a fixed order keeps a pair's score symmetric
-        first, second = sorted((evidence[a], evidence[b]), key=lambda tokens: (len(tokens), tokens))
-        if len(first) < MIN_TOKENS:  # cannot match enough
+        first, second = sorted((a, b), key=lambda student: (len(tokens[student]), tokens[student]))
+        if len(tokens[first]) < MIN_TOKENS:  # cannot match enough
             continue
-        matched = sum(block.size for block in
-                      difflib.SequenceMatcher(None, first, second, autojunk=False).get_matching_blocks())
-        similarity = 2 * matched / (len(first) + len(second))
+        matched = _matched(evidence[first], evidence[second])
+        similarity = 2 * matched / (len(tokens[first]) + len(tokens[second]))
         if matched >= MIN_TOKENS and similarity >= threshold:
             pairs.append({"students": [a, b], "similarity": round(similarity, 3)})
     return sorted(pairs, key=lambda pair: (-pair["similarity"], pair["students"]))
+
+
+def _matched(first: list[list[str]], second: list[list[str]]) -> int:
+    """How many tokens of the first file's evidence (unit by unit) difflib matches in the second's.
+    When either is longer than MAX_COMPARED tokens, the units both hold whole count as matched (so identical
+    files, and long copies with a few functions edited, are found at no cost) and difflib compares at most
+    MAX_COMPARED tokens of the rest of each; what it does not compare counts as not matched."""
+    matched = 0
+    a, b = _joined(first), _joined(second)
+    if max(len(a), len(b)) > MAX_COMPARED:
+        both = Counter(map(tuple, first)) & Counter(map(tuple, second))
+        matched = sum(len(unit) * count for unit, count in both.items())
+        rest = (_joined(_without(units, both))[:MAX_COMPARED] for units in (first, second))
+        a, b = sorted(rest, key=lambda tokens: (len(tokens), tokens))  # symmetric, as above
+    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return matched + sum(block.size for block in blocks)
+
+
+def _without(units: list[list[str]], removed: Counter[tuple[str, ...]]) -> list[list[str]]:
+    """units less as many copies of each unit as removed counts."""
+    left = Counter(removed)
+    rest = []
+    for unit in units:
+        if left[tuple(unit)] > 0:
+            left[tuple(unit)] -= 1
+        else:
+            rest.append(unit)
+    return rest
+
+
+def _joined(units: list[list[str]]) -> list[str]:
+    return [token for unit in units for token in unit]
 
 
 def _common_limit(students: int) -> int:
@@ -109,16 +152,16 @@ def _shared_grams(own: dict[str, set[tuple[str, ...]]]) -> Counter[tuple[str, st
     return shared
 
 
-def _evidence(units: list[list[str]], masked: set[tuple[str, ...]]) -> list[str]:
-    """The file's tokens outside every masked run; units in a fixed order, so reordering functions hides nothing."""
-    tokens: list[str] = []
+def _evidence(units: list[list[str]], masked: set[tuple[str, ...]]) -> list[list[str]]:
+    """Each unit's tokens outside every masked run; units in a fixed order, so reordering functions hides nothing."""
+    evidence = []
     for unit in sorted(units):
         covered = [False] * len(unit)
         for start, gram in enumerate(_grams(unit)):
             if gram in masked:
                 covered[start:start + len(gram)] = [True] * len(gram)
-        tokens.extend(token for token, hidden in zip(unit, covered) if not hidden)
-    return tokens
+        evidence.append([token for token, hidden in zip(unit, covered) if not hidden])
+    return evidence
 
 
 def _grams(unit: list[str]) -> list[tuple[str, ...]]:

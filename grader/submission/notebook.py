@@ -7,10 +7,15 @@ lines are commented out, never run, and cell magics other than the Python-bodied
 as usual; the report then points to cells: N counts all cells of the notebook (Markdown
 included) from 1, as Jupyter's and VS Code's cell order shows them, and the line counts
 from 1 within that cell.
+
+A notebook is untrusted data, read in the grader's own process: its size, the nesting of its
+JSON, its number of cells and its characters of code are bounded before and after nbformat
+reads it (outputs are dropped unread), and its conversion reads each line once, so no
+notebook costs more than a plain JSON file of MAX_NOTEBOOK_BYTES.
 """
 from __future__ import annotations
 
-import io
+import json
 import re
 import tempfile
 import tokenize
@@ -26,6 +31,14 @@ ESCAPE = re.compile(r"^\s*[!%]")  # !shell, %magic, %%cell-magic
 ASSIGNED_ESCAPE = re.compile(r"^\s*[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[!%]")  # files = !ls
 HELP = re.compile(r"^\s*(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")  # ?obj, obj??
 NOTED_SKIPS = 5
+MAX_NOTEBOOK_BYTES = 20 * 1024**2  # as for any exercise file in a bulk run; plots are what make a notebook big
+MAX_JSON_DEPTH = 100  # Jupyter writes 5 levels, widget state a dozen; far deeper, whether the JSON parser and
+# nbformat (which recurse) fail would depend on how deep the caller's stack is: the same notebook must read alike
+MAX_CELLS = 2_000  # long lessons have a few hundred
+MAX_CODE_CHARS = 1_000_000  # of code cells, all together: 50 times a long exercise notebook
+_JSON_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)  # possessive: no backtracking state kept
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_OPENING, _CLOSING = {"(", "[", "{"}, {")", "]", "}"}
 
 
 class NotebookError(ValueError):
@@ -49,10 +62,26 @@ def read_notebook(path: Path):
     import nbformat
 
     try:
+        if Path(path).stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"{path} is larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB: clear its outputs "
+                                "(Edit > Clear All Outputs), save it and hand it in again")
         text = Path(path).read_text(encoding="utf-8")
+        if _nesting(text) > MAX_JSON_DEPTH:  # checked before any parser recurses into it
+            raise NotebookError(f"{path} is not a readable Jupyter notebook (its JSON nests more than "
+                                f"{MAX_JSON_DEPTH} levels deep)")
+        data = json.loads(text)
+        cells = [cell for cells in _cell_lists(data) for cell in cells]
+        if len(cells) > MAX_CELLS:
+            raise NotebookError(f"{path} has {len(cells)} cells, more than the {MAX_CELLS} the grader reads: "
+                                "merge cells, or hand in a .py file")
+        for cell in cells:
+            if isinstance(cell, dict) and "outputs" in cell:
+                cell["outputs"] = []  # never graded, and what nbformat takes longest to check
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. cells without ids from older Jupyter versions
-            notebook = nbformat.reads(text, as_version=4, capture_validation_error={})
+            notebook = nbformat.reads(json.dumps(data), as_version=4, capture_validation_error={})
+    except NotebookError:
+        raise
     except OSError as exc:
         raise NotebookError(f"cannot read {path}: {exc.strerror or exc}") from None
     except Exception as exc:  # nbformat raises many kinds for a corrupt file
@@ -62,7 +91,30 @@ def read_notebook(path: Path):
     if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("source", ""), str)
                                              for c in cells):
         raise NotebookError(f"{path} is not a readable Jupyter notebook (its cells are malformed)")
+    code = sum(len(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
+    if code > MAX_CODE_CHARS:
+        raise NotebookError(f"{path} holds {code:,} characters of code, more than the {MAX_CODE_CHARS:,} the grader "
+                            "reads: load data from files in your own session rather than writing it into cells")
     return notebook
+
+
+def _nesting(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest, its strings left out; linear, without parsing it."""
+    import numpy as np
+
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).encode("ascii")
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.isin(codes, (ord("["), ord("{"))).astype(np.int32) - np.isin(codes, (ord("]"), ord("}")))
+    return int(steps.cumsum().max(initial=0))
+
+
+def _cell_lists(data: Any) -> list[list]:
+    """The lists of cells a notebook's JSON holds: `cells`, or in each of `worksheets` (nbformat 3 and older)."""
+    if not isinstance(data, dict):
+        return []
+    sheets = data.get("worksheets")
+    holders = [data, *(sheets if isinstance(sheets, list) else [])]
+    return [holder["cells"] for holder in holders if isinstance(holder, dict) and isinstance(holder.get("cells"), list)]
 
 
 def convert(notebook, name: str = "notebook.ipynb") -> Converted:
@@ -105,17 +157,17 @@ def python_lines(source: str) -> tuple[list[str], list[tuple[int, str]]]:
                 if lines[index].strip():
                     skip(index)
             return lines, skipped
-    pending: list[str] = []  # the lines of an unfinished logical line (open bracket, string or backslash)
+    index = 0
     continued = False  # the previous line was a skipped one ending in a backslash
-    for index, line in enumerate(lines):
-        if continued or (not pending and _ipython_only(line)):
+    while index < len(lines):  # each pass starts a logical line
+        line = lines[index]
+        if continued or _ipython_only(line):
             continued = line.rstrip().endswith("\\")
             if line.strip():
                 skip(index)
-            continue
-        pending.append(line)
-        if _complete("\n".join(pending)):
-            pending = []
+            index += 1
+        else:
+            index = _logical_line_end(lines, index)
     return lines, skipped
 
 
@@ -123,16 +175,35 @@ def _ipython_only(line: str) -> bool:
     return bool(ESCAPE.match(line) or ASSIGNED_ESCAPE.match(line) or HELP.match(line) or "get_ipython()" in line)
 
 
-def _complete(text: str) -> bool:
-    """Whether text ends a logical line (no open bracket, triple-quoted string or backslash)."""
+def _logical_line_end(lines: list[str], start: int) -> int:
+    """The index after the last line of the logical line that starts at lines[start]: where no bracket, string
+    or backslash is left open, or the end of the cell. Lines inside it are Python (a `%` there is modulo).
+
+    One tokenizer reads the lines once, each as it asks for it (re-reading the lines so far at each line made an
+    unfinished bracket over thousands of lines quadratic). Before handing it the next line, its last tokens
+    tell whether the logical line is over: the line's own newline came out as a token (neither a string nor a
+    backslash swallowed it) and every bracket opened is closed; the tokenizer then gets the end of input."""
+    fed, depth = start, 0
+    last: tokenize.TokenInfo | None = None  # the last token of the line fed last
+
+    def readline() -> str:
+        nonlocal fed, last
+        over = fed > start and depth == 0 and last is not None and last.string.endswith("\n")
+        if over or fed == len(lines):
+            return ""
+        fed, last = fed + 1, None
+        return lines[fed - 1] + "\n"
+
     try:
-        for _ in tokenize.generate_tokens(io.StringIO(text + "\n").readline):
-            pass
-    except tokenize.TokenError:
-        return False
-    except (SyntaxError, ValueError):
-        return True  # Python reports it when the file is graded
-    return True
+        for token in tokenize.generate_tokens(readline):
+            last = token
+            if token.type == tokenize.OP and token.string in _OPENING:
+                depth += 1
+            elif token.type == tokenize.OP and token.string in _CLOSING:
+                depth -= 1  # may go below zero, as the tokenizer's count does: then the line is not over either
+    except (tokenize.TokenError, SyntaxError, ValueError):  # the cell ends inside it, or it is broken code,
+        pass  # which Python reports when the file is graded
+    return fed
 
 
 def grade_notebook(path: Path, exercise, sandbox=None) -> dict[str, Any]:

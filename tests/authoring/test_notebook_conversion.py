@@ -1,11 +1,14 @@
 """Notebook submissions without a sandbox: conversion, line map, reading errors, resolution, rendering."""
+import io
 import json
 import subprocess
 import sys
+import tokenize
 import uuid
 
 import nbformat
 import pytest
+from hypothesis import given, settings, strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
 from grader.cli import resolve
@@ -13,7 +16,9 @@ from grader.exercises import load
 from grader.grading import grade_path
 from grader.render.html import render_html
 from grader.render.terminal import render
-from grader.submission.notebook import NotebookError, annotate, convert, python_lines, read_notebook
+from grader.submission.notebook import (MAX_CELLS, MAX_CODE_CHARS, MAX_JSON_DEPTH, MAX_NOTEBOOK_BYTES, NotebookError,
+                                        PYTHON_CELL_MAGICS, SKIPPED, _ipython_only, annotate, convert, python_lines,
+                                        read_notebook)
 from tests.harness import ROOT
 
 
@@ -159,3 +164,150 @@ def test_renderers_show_cells(tmp_path):
     # The excerpt stays inside the cell and numbers its lines as the cell does.
     assert 'data-line="3"' in page and 'data-line="7"' not in page and "# %% cell" not in page
     json.dumps(report)  # still plain data
+
+
+# Hostile notebooks: conversion reads each line once, and reading is bounded before nbformat parses anything.
+
+@pytest.fixture
+def lines_tokenized(monkeypatch) -> list[int]:
+    """How many lines the real tokenizer is handed in all (its end-of-input reads included)."""
+    count = [0]
+    generate = tokenize.generate_tokens
+
+    def counting(readline):
+        def counted():
+            count[0] += 1
+            return readline()
+        return generate(counted)
+
+    monkeypatch.setattr(tokenize, "generate_tokens", counting)
+    return count
+
+
+def test_an_unclosed_bracket_over_thousands_of_lines_is_tokenized_once(lines_tokenized):
+    # 121 KB of one unfinished list with modulo and bang lines in it: re-reading it at each line took 45 s.
+    lines = ["x = ["] + [f"    {i},  # %not a magic" if i % 3 else f"    % {i}" for i in range(4000)]
+    converted, skipped = python_lines("\n".join(lines))
+    assert converted == lines and skipped == []  # inside a bracket, % is Python
+    assert lines_tokenized[0] <= len(lines) + 1
+
+
+def test_many_short_lines_and_closed_brackets_are_tokenized_once(lines_tokenized):
+    lines = ["y = (1,", "  % 2)", "!pip install keras"] * 1000 + [f"z{i} = {i}" for i in range(1000)]
+    converted, skipped = python_lines("\n".join(lines))
+    assert [line for line, _ in skipped] == list(range(3, 3001, 3))  # each !pip after its closed bracket
+    logical_lines = 1000 + 1000
+    assert lines_tokenized[0] <= len(lines) + logical_lines  # each line once, and the end of each logical line
+
+
+def quadratic_python_lines(source: str) -> tuple[list[str], list[tuple[int, str]]]:
+    """The definition python_lines had, which re-tokenized an unfinished statement at each of its lines."""
+    def complete(text: str) -> bool:
+        try:
+            for _ in tokenize.generate_tokens(io.StringIO(text + "\n").readline):
+                pass
+        except tokenize.TokenError:
+            return False
+        except (SyntaxError, ValueError):
+            return True
+        return True
+
+    lines = source.splitlines()
+    skipped = []
+
+    def skip(index: int) -> None:
+        line = lines[index]
+        skipped.append((index + 1, line.strip()))
+        lines[index] = f"{line[:len(line) - len(line.lstrip())]}{SKIPPED}{line.lstrip()}"
+
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        magic = lines[first].lstrip()[2:].split(maxsplit=1)
+        if magic and magic[0] in PYTHON_CELL_MAGICS:
+            skip(first)
+        else:
+            for index in range(len(lines)):
+                if lines[index].strip():
+                    skip(index)
+            return lines, skipped
+    pending, continued = [], False
+    for index, line in enumerate(lines):
+        if continued or (not pending and _ipython_only(line)):
+            continued = line.rstrip().endswith("\\")
+            if line.strip():
+                skip(index)
+            continue
+        pending.append(line)
+        if complete("\n".join(pending)):
+            pending = []
+    return lines, skipped
+
+
+def compiles(lines: list[str]) -> bool:
+    try:
+        compile("\n".join(lines), "cell.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+PIECES = ["x = (", ")", "]", "[", "{", "}", "'\'\'", '"""', "'", '"', "\\", "# c", "%time f()", "!ls", "a = !ls",
+          "os.path?", "  ", "    y = 1", "def f():", "    return (a", "% b)", "\t", "'abc\\", "f'{x}'", "b'x'",
+          "get_ipython()", "%%time", "x = 1; y = [", "pass", "", "1 +", "if x:", "  z", "$", "?", "\f"]
+CELLS = st.lists(st.lists(st.sampled_from(PIECES), max_size=3).map("".join), min_size=1, max_size=8).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(CELLS)
+def test_python_lines_is_the_quadratic_definition_read_once(source):
+    new, old = python_lines(source), quadratic_python_lines(source)
+    # Python 3.11's tokenizer gives the very same lines; later ones report broken code differently, which
+    # may change which lines of a cell that cannot compile anyway are commented out.
+    assert new == old or not (compiles(new[0]) or compiles(old[0]))
+
+
+def write_json(path, text: str):
+    path.write_text(text)
+    return path
+
+
+def notebook_json(cells: list[dict], metadata: str = "{}") -> str:
+    return ('{"nbformat": 4, "nbformat_minor": 5, "metadata": ' + metadata + ', "cells": ' + json.dumps(cells) + "}")
+
+
+def code_cell(source: str, outputs: list | None = None, number: int = 0) -> dict:
+    return {"cell_type": "code", "id": f"c{number}", "metadata": {}, "execution_count": None, "source": source,
+            "outputs": outputs or []}
+
+
+@pytest.mark.parametrize("text, reason", [
+    (notebook_json([code_cell("x = 1")], '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+     f"nests more than {MAX_JSON_DEPTH} levels deep"),
+    (notebook_json([code_cell("x = 1")], '{"x": ' + "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1) + "}"),
+     f"nests more than {MAX_JSON_DEPTH} levels deep"),
+    (notebook_json([code_cell(f"x = {i}", number=i) for i in range(MAX_CELLS + 1)]),
+     f"has {MAX_CELLS + 1} cells, more than the {MAX_CELLS}"),
+    (notebook_json([code_cell("x = 1\n" * (MAX_CODE_CHARS // 6 + 1))]), "characters of code, more than"),
+])
+def test_a_hostile_notebook_is_refused_with_a_clear_reason(tmp_path, text, reason):
+    with pytest.raises(NotebookError, match=reason):
+        read_notebook(write_json(tmp_path / "iris_net.ipynb", text))
+
+
+def test_a_notebook_too_large_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "iris_net.ipynb"
+    with path.open("wb") as stream:
+        stream.truncate(MAX_NOTEBOOK_BYTES + 1)  # sparse: nothing to write, nothing that reading could parse
+    with pytest.raises(NotebookError, match="larger than 20 MB: clear its outputs"):
+        read_notebook(path)
+
+
+def test_nested_strings_many_outputs_and_the_limits_themselves_still_read(tmp_path):
+    deep = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH  # nesting of the whole file counts: the limit itself is fine
+    brackets = "s = '" + "[" * 500 + "'"  # brackets in strings are no nesting
+    outputs = [{"output_type": "stream", "name": "stdout", "text": f"epoch {i}\n"} for i in range(20_000)]
+    text = notebook_json([code_cell(brackets, outputs)] + [code_cell("", number=i) for i in range(1, MAX_CELLS)],
+                         '{"x": ' + deep[2:-2] + "}")
+    notebook = read_notebook(write_json(tmp_path / "iris_net.ipynb", text))
+    assert notebook.cells[0].source == brackets and notebook.cells[0].outputs == []  # outputs are never read
+    assert len(notebook.cells) == MAX_CELLS

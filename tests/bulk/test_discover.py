@@ -1,13 +1,20 @@
 """Finding a class's submissions: folders, zip archives, and the unsafe or broken ones."""
 from __future__ import annotations
 
+import csv
+import os
+import sqlite3
 import stat
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from grader.bulk.discover import MAX_ARCHIVE_FILES, MalformedSubmission, find_submissions, unpack
+from grader.bulk.discover import (MAX_ARCHIVE_FILES, SHOWN_ENTRIES, MalformedSubmission, find_submissions, remove_tree,
+                                  unpack)
+from grader.bulk.run import BulkOptions, run_bulk
+from grader.submission.locate import MAX_DEPTH, MAX_LISTED, listing
 
 NAMES = ["iris_net", "pass_fail"]
 
@@ -59,6 +66,11 @@ def test_the_content_hash_changes_with_the_content_only(tmp_path):
     ({"/etc/iris_net.py": "x"}, {}, "unsafe path"),
     ({"ok/iris_net.py": "x"}, {"ok/pass_fail.py": "/work/main/reference/pass_fail.py"}, "symbolic link"),
     ({f"f{i}.txt": "" for i in range(MAX_ARCHIVE_FILES + 1)}, {}, "more than"),
+    # Deeper than any repository: pathlib's mkdir recursed once per level and died, leaving the folders.
+    ({"a/" * 3000 + "iris_net.py": "x"}, {}, "3001 levels deep"),
+    ({"a/" * MAX_DEPTH + "iris_net.py": "x"}, {}, f"at most {MAX_DEPTH}"),
+    ({"x" * 300 + "/iris_net.py": "x"}, {}, "too long to unpack"),
+    ({"/".join(["y" * 200] * 20) + "/iris_net.py": "x"}, {}, "too long to unpack"),
 ])
 def test_unsafe_archives_are_refused_before_anything_is_written(tmp_path, files, links, reason):
     archive = zip_with(tmp_path / "eve.zip", files, links)
@@ -97,3 +109,130 @@ def test_broken_and_empty_submissions_are_recorded_with_a_reason(tmp_path):
     assert "no exercise file found" in found["dan"].problem
     assert "links outside the submission" in found["eve"].problem
     assert all(not s.files and s.problem_hash for s in found.values())
+
+
+def test_a_zip_as_deep_as_the_limit_still_unpacks(tmp_path):
+    archive = zip_with(tmp_path / "ann.zip", {"a/" * (MAX_DEPTH - 1) + "iris_net.py": "x = 1\n"})
+    unpack(archive, tmp_path / "out")
+    assert (tmp_path / "out").joinpath(*["a"] * (MAX_DEPTH - 1), "iris_net.py").read_text() == "x = 1\n"
+
+
+# One id, one student: the same student twice is refused as a whole, with one problem naming every entry.
+
+NFC, NFD = unicodedata.normalize("NFC", "José"), unicodedata.normalize("NFD", "José")
+
+
+@pytest.mark.parametrize("entries, student", [
+    (["alice/", "alice.zip"], "alice"),
+    (["Bob/", "bob/"], "Bob"),
+    (["Dan.ZIP", "dan.zip"], "Dan"),
+    ([f"{NFC}/", f"{NFD}.zip"], min(NFC, NFD)),  # the id of the entry that sorts first
+    (["eve./", "eve/", "EVE.zip"], "EVE"),  # Windows drops a trailing dot
+])
+def test_the_same_student_twice_is_refused_with_one_problem(tmp_path, entries, student):
+    root = tmp_path / "class"
+    (root / "carol").mkdir(parents=True)
+    (root / "carol" / "iris_net.py").write_text("x = 1\n")
+    for entry in entries:
+        if entry.endswith("/"):
+            (root / entry).mkdir()
+            (root / entry / "iris_net.py").write_text("x = 2\n")
+        else:
+            zip_with(root / entry, {"iris_net.py": "x = 3\n"})
+    found = find_submissions(root, tmp_path / "work", NAMES)
+    assert [s.student for s in found] == sorted([student, "carol"])
+    [same] = [s for s in found if s.student == student]
+    assert same.files == [] and same.problem_hash
+    assert all(entry in same.problem for entry in entries) and "keep one" in same.problem
+    assert not (tmp_path / "work" / "unpacked").exists()  # none of them was even unpacked
+    assert [f.shown for s in found if s.student == "carol" for f in s.files] == ["carol/iris_net.py"]
+
+
+def test_many_entries_of_one_student_are_named_in_one_line(tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    for name in ["ann", "Ann", "ANN", "aNN", "anN", "AnN"]:
+        (root / name).mkdir()
+    (root / "ann.zip").write_bytes(b"")
+    [same] = find_submissions(root, tmp_path / "work", NAMES)
+    assert "and 2 more" in same.problem and "\n" not in same.problem
+
+
+def test_the_class_outputs_and_the_gradebook_agree_on_students(tmp_path):
+    # alice/ and alice.zip were once both recorded under alice while grades.csv kept one row.
+    root, out = tmp_path / "class", tmp_path / "out"
+    (root / "alice" / "src").mkdir(parents=True)
+    (root / "alice.zip").write_bytes(b"not a zip")
+    (root / "bob").mkdir()
+    result = run_bulk(BulkOptions(submissions=root, out=out, workers=1))
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        book = db.execute("SELECT student, error_message FROM gradings ORDER BY student").fetchall()
+    with (out / "grades.csv").open(newline="") as stream:
+        csv_students = [row["student"] for row in csv.DictReader(stream)]
+    assert [student for student, _ in book] == csv_students == \
+        [s["student"] for s in result.results["students"]] == ["alice", "bob"]
+    assert "alice/ and alice.zip" in book[0][1] and result.students == 2
+    assert "alice/ and alice.zip" in (out / "summary.html").read_text()
+
+
+# Hostile folders: as deep, wide or looped as a student likes, they cost a bounded number of entries read.
+
+@pytest.fixture
+def deep_class(tmp_path):
+    """A class whose student `deep` handed in 1,200 folders, each the only thing in the one above."""
+    root = tmp_path / "class"
+    folder = root / "deep"
+    folder.mkdir(parents=True)
+    for _ in range(1200):  # os.makedirs and pathlib's mkdir would recurse
+        folder = folder / "a"
+        folder.mkdir()
+    (folder / "iris_net.py").write_text("x = 1\n")
+    yield root
+    remove_tree(root)  # shutil.rmtree, as pytest cleans up, would recurse
+
+
+def test_a_folder_thousands_of_levels_deep_is_searched_only_so_far(tmp_path, deep_class):
+    [deep] = find_submissions(deep_class, tmp_path / "work", NAMES)
+    assert deep.files == [] and "no exercise file found" in deep.problem and "it holds a/" in deep.problem
+    held = listing(deep_class / "deep")
+    assert held[-1] == "a/" * MAX_DEPTH and len(held) == MAX_DEPTH
+
+
+def test_names_too_long_to_open_and_links_that_loop_are_no_exercise_files(tmp_path):
+    root = tmp_path / "class"
+    (root / "long").mkdir(parents=True)
+    fd = os.open(root / "long", os.O_RDONLY)
+    try:
+        for _ in range(17):  # 17 names of 250 characters: more than a path may hold (PATH_MAX is 4,096)
+            os.mkdir("n" * 250, dir_fd=fd)
+            inner = os.open("n" * 250, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    (root / "loop").mkdir()
+    (root / "loop" / "exercises").symlink_to(root / "loop")
+    (root / "loop" / "iris_net.py").symlink_to(root / "loop" / "iris_net.py")
+    (root / "loop" / "wrapper").symlink_to(root / "loop")
+    found = {s.student: s for s in find_submissions(root, tmp_path / "work", NAMES)}
+    assert all(not s.files and "no exercise file found" in s.problem and len(s.problem) < 1000 for s in found.values())
+    assert set(listing(root / "loop")) == {"exercises", "iris_net.py", "wrapper"}  # listed, not followed
+
+
+def test_a_folder_of_many_files_is_read_only_so_far(tmp_path):
+    root = tmp_path / "class"
+    (root / "wide").mkdir(parents=True)
+    for i in range(MAX_LISTED + 500):
+        (root / "wide" / f"f{i:05}.txt").touch()
+    [wide] = find_submissions(root, tmp_path / "work", NAMES)
+    assert wide.problem.count(".txt") == SHOWN_ENTRIES and wide.problem.endswith(".txt ...")
+    assert len(listing(root / "wide")) == MAX_LISTED
+
+
+def test_unpacked_trees_are_removed_whatever_their_depth_and_links_are_not_followed(tmp_path, deep_class):
+    kept = tmp_path / "kept.txt"
+    kept.write_text("not the grader's to delete")
+    (deep_class / "deep" / "link").symlink_to(kept)
+    (deep_class / "deep" / "folder_link").symlink_to(tmp_path)
+    remove_tree(deep_class)
+    assert not deep_class.exists() and kept.read_text()
