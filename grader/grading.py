@@ -1,24 +1,24 @@
 """Grade a submission: run its functions in the sandbox, judge the plain data, build the report."""
 from __future__ import annotations
 
-import ast
 import traceback
 from pathlib import Path
 from typing import Any
 
 from grader.checks import CATALOG
 from grader.report import submission_report
-from grader.sandbox.calls import SYNTAX_ERROR, Outcome
+from grader.sandbox.calls import SYNTAX_ERROR, TOO_LARGE, Outcome
 from grader.sandbox.isolation import SandboxError
 from grader.sandbox.runner import run_submission
 from grader.sandbox.server import Sandbox
-from grader.source_lines import SourceIndex
+from grader.source_lines import UNPARSEABLE, SourceIndex, parse
 from grader.spec import Exercise, FunctionError, ManualItem, PartResult
 from grader.training import warmup
 
 
 NOT_RUN = {"level": "not run", "protections": []}
-MAX_SOURCE_CHARS = 200_000
+MAX_SOURCE_CHARS = 200_000  # of the source kept in the report, for feedback that quotes it
+MAX_SOURCE_BYTES = 1_000_000  # of an exercise file the grader reads at all (a lesson's is a few kilobytes)
 MAX_ANSWER_CHARS = 5_000
 
 
@@ -57,15 +57,25 @@ def grader_fault(exercise: Exercise, exc: Exception) -> dict[str, Any]:
 
 def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> tuple[dict[str, Any], dict]:
     calls = [call for part in exercise.parts for call in part.calls()]
-    source = ""
-    try:
-        source = path.read_text(encoding="utf-8")
-        ast.parse(source, filename=path.name)
-    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+    source, line = "", None
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        # Parsing it would cost the grader gigabytes and minutes; no exercise needs a fraction of it.
+        failure = Outcome(False, kind=TOO_LARGE, message=f"the file is {size:,} bytes; the grader reads exercise files "
+                                                         f"of at most {MAX_SOURCE_BYTES:,} bytes. Keep only your code "
+                                                         "in it (no pasted data or outputs)")
+    else:
+        try:
+            source = path.read_text(encoding="utf-8")
+            parse(source, path.name)
+            failure = None
+        except (UnicodeDecodeError, *UNPARSEABLE) as exc:
+            line = getattr(exc, "lineno", None)
+            where = f" (line {line})" if line else ""
+            message = getattr(exc, "msg", None) or str(exc) or "the code is nested too deeply for Python to read"
+            failure = Outcome(False, kind=SYNTAX_ERROR, message=f"{type(exc).__name__}: {message}{where}")
+    if failure is not None:
         # Nothing is run: every call fails the way a failed import does.
-        line = getattr(exc, "lineno", None)
-        where = f" (line {line})" if line else ""
-        failure = Outcome(False, kind=SYNTAX_ERROR, message=f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}{where}")
         report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, source), failure)
         report["errors"][0]["line"] = line
         return report, NOT_RUN

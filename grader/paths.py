@@ -20,6 +20,9 @@ def reference_file(exercise: str) -> Path:
 
 def load_reference(exercise: str) -> types.ModuleType:
     """Import a reference solution as a fresh module. Only ever for the grader's own trusted files."""
+    from grader import quiet_tensorflow
+
+    quiet_tensorflow.load()  # references import Keras
     spec = importlib.util.spec_from_file_location(f"reference_{exercise}", reference_file(exercise))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

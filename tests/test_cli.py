@@ -44,7 +44,9 @@ def test_check_a_folder_writes_the_json_report(tmp_path):
     (tmp_path / "exercises" / "iris_net.py").write_text((ROOT / "exercises" / "iris_net.py").read_text())
     out = grader("check", ".", cwd=tmp_path)
     assert out.returncode == 1, out.stderr
-    assert "not-implemented" in out.stdout and "Traceback" not in out.stderr
+    assert "not-implemented" in out.stdout
+    # Not even TensorFlow's own log lines (it trained the reference meanwhile, to warm up).
+    assert out.stderr == "", out.stderr
     report = json.loads((tmp_path / "reports" / "iris_net.json").read_text())
     assert report["exercises"][0]["score"] == 0
 

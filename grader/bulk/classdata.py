@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 # A student's code that could not run at all, as opposed to a function that is wrong or unfinished.
-ERRORED_KINDS = {"timeout", "memory-limit", "crashed", "syntax-error"}
+ERRORED_KINDS = {"timeout", "memory-limit", "crashed", "syntax-error", "too-large"}
 
 
 def report_path(student: str, exercise: str) -> str:

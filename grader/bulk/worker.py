@@ -34,7 +34,9 @@ def main() -> None:
     except SandboxError as exc:
         answers.write(json.dumps({"fatal": str(exc)}) + "\n")
         return
-    import tensorflow  # noqa: F401  (loaded now, alongside the sandbox, not during the first job)
+    from grader import quiet_tensorflow
+
+    quiet_tensorflow.load()  # now, alongside the sandbox, not during the first job
 
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:

@@ -34,6 +34,8 @@ NEXT_STEPS = {
     "memory-limit": "The code used more memory than allowed. Look for a very large array or a list that keeps "
                     "growing in a loop.",
     "crashed": "The process ended abruptly. Remove calls to sys.exit, os._exit or os.kill, and any use of ctypes.",
+    "too-large": "The file is far larger than an exercise needs. Keep only your code in it: no pasted data, "
+                 "no saved outputs; the grader provides the data itself.",
     "missing": "Add the file under exactly the name shown (a .py or a .ipynb), in the folder shown, and submit again.",
 }
 

@@ -18,7 +18,7 @@ import numpy as np
 from grader.sandbox import wire
 # The kinds of a failed Outcome: one vocabulary for the child, the sandbox, the parts and the report.
 from grader.sandbox.protocol import (  # noqa: F401  (re-exported)
-    CRASHED, ERROR_KINDS, EXCEPTION, INVALID_RETURN, MEMORY_LIMIT, NOT_IMPLEMENTED, SYNTAX_ERROR, TIMEOUT,
+    CRASHED, ERROR_KINDS, EXCEPTION, INVALID_RETURN, MEMORY_LIMIT, NOT_IMPLEMENTED, SYNTAX_ERROR, TIMEOUT, TOO_LARGE,
 )
 
 # What one failure may add to the report: its message is copied into every check of its function.

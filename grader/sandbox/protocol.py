@@ -21,4 +21,5 @@ INVALID_RETURN = "invalid-return"
 TIMEOUT = "timeout"
 MEMORY_LIMIT = "memory-limit"
 CRASHED = "crashed"
-ERROR_KINDS = (NOT_IMPLEMENTED, SYNTAX_ERROR, EXCEPTION, INVALID_RETURN, TIMEOUT, MEMORY_LIMIT, CRASHED)
+TOO_LARGE = "too-large"  # found by the grader before anything runs: the file is beyond what it reads
+ERROR_KINDS = (NOT_IMPLEMENTED, SYNTAX_ERROR, EXCEPTION, INVALID_RETURN, TIMEOUT, MEMORY_LIMIT, CRASHED, TOO_LARGE)

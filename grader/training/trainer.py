@@ -61,6 +61,9 @@ def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset],
     The datasets must have the same number of rows (e.g. several stratified splits).
     A model with more than max_parameters weights is refused before any training.
     """
+    from grader import quiet_tensorflow
+
+    quiet_tensorflow.load()
     import tensorflow as tf
 
     n = len(datasets[0].X_train)

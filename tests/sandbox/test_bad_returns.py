@@ -77,3 +77,15 @@ def test_a_huge_exception_message_adds_little_to_the_report(sandbox, tmp_path):
     assert len(failure["message"]) <= MAX_MESSAGE_CHARS and len(failure["traceback"]) <= MAX_TRACEBACK_CHARS
     assert len(json.dumps(exercise)) < 100_000  # the message is copied into every check of normalize
     assert all(c["passed"] == (c["function"] != "normalize") for c in exercise["checks"])
+
+
+@pytest.mark.parametrize("source, kind, text", [
+    ("x = 1\n" * 400_000, "too-large", "at most 1,000,000 bytes"),  # parsing 20 MB cost gigabytes and minutes
+    ("x = " + "(" * 100_000 + ")" * 100_000 + "\n", "syntax-error", "nested"),
+    ("x = " + "-" * 200_000 + "1\n", "syntax-error", "nested too deeply"),
+])
+def test_a_file_the_grader_cannot_read_costs_nothing_but_its_points(sandbox, tmp_path, source, kind, text):
+    exercise = grade(sandbox, tmp_path, source)
+    assert "grader_error" not in exercise
+    assert exercise["score"] == 0 and errors(exercise) == {"<module>": kind}
+    assert text in exercise["errors"][0]["message"]
