@@ -65,9 +65,7 @@ def _check(result: int, what: str) -> int:
 
 def confine(config: dict, workdir: str) -> None:
     """Confine this process (a freshly forked worker) and give it `workdir`, a new empty folder."""
-    # Dumpable again (its zygote is not): it must write its own /proc/self files (the user namespace's
-    # maps), and its processes must see it in a /proc that hides other users' (hidepid).
-    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
+    dumpable()  # to write its own /proc/self files (a user namespace's maps)
     size = int(config.get("size", 256 << 20))
     uid = config.get("uid")
     bubblewrap = config.get("mode") == "bubblewrap"
@@ -90,6 +88,7 @@ def confine(config: dict, workdir: str) -> None:
         os.chown(workdir, uid, uid)
     if uid is not None:
         switch_user(uid)
+        dumpable()  # again: changing user made it not dumpable
     else:
         drop_capabilities()
     no_new_privileges()
@@ -178,6 +177,12 @@ def drop_capabilities() -> None:
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     header = ctypes.create_string_buffer(struct.pack("Ii", 0x20080522, 0))  # version 3, this process
     _check(_libc.capset(header, ctypes.create_string_buffer(24)), "capset")  # all sets empty
+
+
+def dumpable() -> None:
+    """Dumpable again (its zygote is not), so that it can write its own /proc/self files and its
+    processes see it, and it them, in a /proc that shows each user only what they may trace (hidepid)."""
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
 
 
 def no_new_privileges() -> None:
@@ -280,12 +285,12 @@ def kill_user(uid: int, reap) -> None:
             os._exit(0)
         os.waitpid(pid, 0)
         reap()
-        if not any(_owner(entry) == uid for entry in os.listdir("/proc") if entry.isdigit()):
+        if not any(owner(entry) == uid for entry in os.listdir("/proc") if entry.isdigit()):
             return
         time.sleep(0.005)
 
 
-def _owner(pid: str) -> int | None:
+def owner(pid: str) -> int | None:
     """The real uid of a process (not the owner of its /proc folder: root's for one that is not dumpable)."""
     try:
         with open(f"/proc/{pid}/status") as status:

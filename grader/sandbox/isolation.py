@@ -111,10 +111,31 @@ def fallback(reason: str, features: tuple[str, ...] | None = None) -> Isolation:
     return Isolation("process-limits", protections, reason, unprotected, tuple(features), abi)
 
 
+def needs_private_reference(features: tuple[str, ...]) -> bool:
+    """Whether only file permissions keep the sandbox's own user from the reference solutions."""
+    return "user" in features and not {"namespaces", "landlock"} & set(features)
+
+
+def make_reference_private() -> None:
+    """reference/ readable by its owner only (the grader), or SandboxError: the sandbox's own user
+    must not read the solutions where neither namespaces nor Landlock hide them."""
+    from grader.paths import reference_dir
+
+    folder = reference_dir()
+    try:
+        info = folder.stat()
+        if info.st_mode & 0o077:
+            folder.chmod(info.st_mode & 0o700)
+    except OSError as exc:
+        raise SandboxError(f"cannot make {folder} private to its owner, which the sandbox needs here: {exc}") from None
+
+
 def _statement(features: tuple[str, ...], abi: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What the fallback with these features protects, and what it does not, in the user's terms."""
     user, namespaces, landlocked = "user" in features, "namespaces" in features, abi > 0
     protections, unprotected = list(COMMON), []
+    if needs_private_reference(features):
+        protections.append("the reference solutions made readable by their owner (the grader) only")
     if process_limit_enforceable(bubblewrap=False) or user:
         protections.append("process limit")
     if user:

@@ -76,6 +76,8 @@ class Sandbox:
         uid = None
         if "user" in self.isolation.features:
             uid = self._resources.enter_context(users.sandbox_user())
+        if isolation.needs_private_reference(self.isolation.features):
+            isolation.make_reference_private()
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         bubblewrap = self.isolation.level == "bubblewrap"

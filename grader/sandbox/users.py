@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader.sandbox.confine import owner
+
 FIRST_UID, COUNT = 61000, 1000
 
 
@@ -75,11 +77,4 @@ def _in_use(uid: int) -> bool:
         return True
     except KeyError:
         pass
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    return True
-            except OSError:
-                continue
-    return False
+    return any(owner(entry) == uid for entry in os.listdir("/proc") if entry.isdigit())

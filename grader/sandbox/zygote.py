@@ -194,6 +194,7 @@ def _kill_all_descendants():
     Stopped first, so a fork bomb cannot refill each slot a kill frees: once a round finds
     no process it had not stopped yet, the whole tree is frozen and dies at once.
     """
+    _reap()  # the zombies it is the reaper of, seen in /proc or not
     if not os.path.isdir("/proc"):
         return
     for _ in range(100):
