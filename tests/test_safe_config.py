@@ -4,7 +4,7 @@ import keras
 import pytest
 
 from grader.model.facts import model_facts
-from grader.model.safe_config import UnsafeModel, rebuild, strip_compile, validate
+from grader.model.safe_config import UnsafeModel, rebuild, rebuild_optimizer, strip_compile, validate
 
 
 def config_of(model) -> dict:
@@ -53,3 +53,28 @@ def test_functional_and_sequential_forms_give_the_same_facts():
     a, b = model_facts(config_of(functional)), model_facts(config_of(lesson_model()))
     assert [(d.units, d.activation) for d in a.dense] == [(d.units, d.activation) for d in b.dense] == [(16, "relu"), (3, "softmax")]
     assert (a.loss, a.from_logits, a.input_dim) == (b.loss, b.from_logits, b.input_dim) == ("sparse_categorical_crossentropy", False, 4)
+
+
+def test_keras_failing_on_a_config_is_an_unsafe_model_with_a_short_message():
+    """Keras quotes the whole config in some errors: the student's config must not flood every check."""
+    config = config_of(lesson_model())
+    config["config"]["layers"][1]["config"]["kernel_initializer"] = {
+        "module": "keras.initializers", "class_name": "NoSuchInitializer", "config": {"padding": "x" * 50_000}}
+    with pytest.raises(UnsafeModel) as refused:
+        rebuild(strip_compile(config)[0], 4)
+    assert str(refused.value).startswith("Keras could not rebuild the model") and len(str(refused.value)) < 400
+
+
+@pytest.mark.parametrize("setting", [{"learning_rate": "fast"}, {"clipnorm": 1.0, "clipvalue": 1.0}])
+def test_an_optimizer_keras_cannot_make_is_an_unsafe_model(setting):
+    architecture, compile_config = strip_compile(config_of(lesson_model()))
+    compile_config["optimizer"]["config"].update(setting)
+    with pytest.raises(UnsafeModel, match="optimizer"):
+        rebuild_optimizer(compile_config, rebuild(architecture, 4))
+
+
+@pytest.mark.parametrize("obj", [{"class_name": ["Dense"]}, {"class_name": "Dense", "module": 7},
+                                 {"class_name": "Dense", "module": "keras.layers", "registered_name": {}}])
+def test_objects_named_in_a_form_keras_never_writes_are_refused(obj):
+    with pytest.raises(UnsafeModel, match="form Keras never writes"):
+        validate({"config": {"layers": [obj]}})

@@ -3,12 +3,16 @@
 Equivalent forms reduce to the same facts: an Activation/ReLU/Softmax layer after a
 Dense layer becomes that Dense layer's activation, Dropout and normalization layers
 pass through, nested models are flattened, and the functional API reads like a
-Sequential stack.
+Sequential stack. Total over any JSON: a value of the wrong type reads as missing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from grader.model.safe_config import shown
+
+NAME_CHARS = 100  # of a layer, loss or optimizer name as the facts keep it
 
 ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu", "Softmax": "softmax"}
 LOSS_NAMES = {
@@ -67,40 +71,49 @@ class ModelFacts:
         return self.dense[-1] if self.dense else None
 
 
-def model_facts(config: dict, compiled: bool = True) -> ModelFacts:
+def model_facts(config: Any, compiled: bool = True) -> ModelFacts:
     """Read the facts from a model's full Keras config (as model.to_json() gives it)."""
-    layers = list(_flatten_layers(config))
-    compile_config = config.get("compile_config") if compiled else None
-    loss, from_logits = _loss_facts((compile_config or {}).get("loss"))
-    optimizer = (compile_config or {}).get("optimizer")
+    config = _dict(config)
+    layers = _flatten_layers(config)
+    compile_config = _dict(config.get("compile_config")) if compiled else {}
+    loss, from_logits = _loss_facts(compile_config.get("loss"))
+    optimizer = compile_config.get("optimizer")
     if isinstance(optimizer, dict):
         optimizer = optimizer.get("class_name")
     return ModelFacts(
-        kind=str(config.get("class_name")),
+        kind=_text(config.get("class_name")),
         input_dim=_input_dim(config, layers),
         dense=_dense_facts(layers),
         compiled=bool(compile_config),
         loss=loss,
         from_logits=from_logits,
-        optimizer=str(optimizer).lower() if optimizer else None,
+        optimizer=_text(optimizer).lower() if optimizer else None,
     )
 
 
-def _flatten_layers(config: dict):
-    for layer in config.get("config", {}).get("layers", []):
-        if layer.get("class_name") in ("Sequential", "Functional", "Model"):
-            yield from _flatten_layers(layer)
-        else:
-            yield layer
+def _flatten_layers(config: dict) -> list[dict]:
+    """The layers in order, nested models' layers in their place (iterative: a config can nest deeply)."""
+    layers, stack = [], [iter(_list(_dict(config.get("config")).get("layers")))]
+    while stack:
+        layer = next(stack[-1], None)
+        if layer is None:
+            stack.pop()
+        elif isinstance(layer, dict) and layer.get("class_name") in ("Sequential", "Functional", "Model"):
+            stack.append(iter(_list(_dict(layer.get("config")).get("layers"))))
+        elif isinstance(layer, dict):
+            layers.append(layer)
+    return layers
 
 
 def _dense_facts(layers: list[dict]) -> tuple[DenseFact, ...]:
     facts: list[dict[str, Any]] = []
     for layer in layers:
-        name, config = layer.get("class_name"), layer.get("config", {})
+        name, config = layer.get("class_name"), _dict(layer.get("config"))
         if name == "Dense":
             first = activation_name(config.get("activation"))
-            facts.append({"name": config.get("name", ""), "units": int(config.get("units", 0)),
+            units = config.get("units")
+            facts.append({"name": _text(config.get("name", "")),
+                          "units": units if isinstance(units, int) and not isinstance(units, bool) else 0,
                           "activations": [first] if first != "linear" else []})
         elif facts and name in ("Activation", *ACTIVATION_LAYERS):
             act = activation_name(config.get("activation")) if name == "Activation" else ACTIVATION_LAYERS[name]
@@ -120,19 +133,19 @@ def activation_name(activation: Any) -> str:
             activation = activation.get("name")
     if activation in (None, "", "linear", "identity"):
         return "linear"
-    return str(activation).lower()
+    return _text(activation).lower()
 
 
 def _input_dim(config: dict, layers: list[dict]) -> int | None:
-    shapes = [config.get("config", {}).get("build_input_shape"), (config.get("build_config") or {}).get("input_shape")]
+    shapes = [_dict(config.get("config")).get("build_input_shape"), _dict(config.get("build_config")).get("input_shape")]
     for layer in layers:
-        layer_config = layer.get("config", {})
+        layer_config = _dict(layer.get("config"))
         shapes += [layer_config.get("batch_shape"), layer_config.get("batch_input_shape"),
-                   (layer.get("build_config") or {}).get("input_shape")]
+                   _dict(layer.get("build_config")).get("input_shape")]
         if layer.get("class_name") != "InputLayer":
             break
     for shape in shapes:
-        if isinstance(shape, list) and shape and isinstance(shape[-1], int):
+        if isinstance(shape, list) and shape and isinstance(shape[-1], int) and not isinstance(shape[-1], bool):
             return shape[-1]
     return None
 
@@ -142,10 +155,23 @@ def _loss_facts(loss: Any) -> tuple[str | None, bool]:
         return None, False
     from_logits = False
     if isinstance(loss, dict):
-        from_logits = bool((loss.get("config") or {}).get("from_logits", False)) if isinstance(loss.get("config"), dict) else False
+        from_logits = bool(_dict(loss.get("config")).get("from_logits", False))
         name = loss.get("class_name")
         if name == "function":
             name = loss.get("config")
         loss = name
-    key = str(loss).lower().replace("_", "")
-    return LOSS_NAMES.get(key, str(loss).lower()), from_logits
+    text = _text(loss).lower()
+    return LOSS_NAMES.get(text.replace("_", ""), text), from_logits
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    """A name from the config as text, at most NAME_CHARS long: the config is the student's."""
+    return value[:NAME_CHARS] if isinstance(value, str) else shown(value, NAME_CHARS)

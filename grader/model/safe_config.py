@@ -8,6 +8,7 @@ deserialization can never import or execute student code in the grading process.
 from __future__ import annotations
 
 import copy
+import reprlib
 from typing import Any
 
 LAYERS = frozenset({
@@ -24,6 +25,7 @@ SETTING_NAMESPACES = frozenset({
     "dtype_policies", "activations",
 })
 CODE_CARRIERS = frozenset({"Lambda", "TFOpLambda", "__lambda__", "SlicingOpLambda"})
+MAX_DEPTH = 64  # levels of nesting in a config: a real model's is 7 to 12, and 3 more per model inside it
 
 
 class UnsafeModel(ValueError):
@@ -31,29 +33,37 @@ class UnsafeModel(ValueError):
 
 
 def validate(config: Any) -> None:
-    """Raise UnsafeModel unless every object in the config is a built-in Keras object."""
-    if isinstance(config, dict):
-        if "class_name" in config:
-            _validate_object(config)
-        for value in config.values():
-            validate(value)
-    elif isinstance(config, list):
-        for value in config:
-            validate(value)
+    """Raise UnsafeModel unless every object in the config is a built-in Keras object.
+
+    Total over any JSON: iterative, and a config nested deeper than MAX_DEPTH is refused
+    (Keras and the grader walk configs recursively).
+    """
+    stack = [(config, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UnsafeModel(f"the model's config is nested more than {MAX_DEPTH} levels deep; "
+                              "a model built with Keras layers never is")
+        if isinstance(value, dict):
+            if "class_name" in value:
+                _validate_object(value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def _validate_object(obj: dict) -> None:
-    name = obj.get("class_name")
-    module = obj.get("module") or ""
+    name, module, registered = obj.get("class_name"), obj.get("module") or "", obj.get("registered_name")
+    if not isinstance(name, str) or not isinstance(module, str) or not isinstance(registered, (str, type(None))):
+        raise UnsafeModel("the model's config names an object in a form Keras never writes")
     if name in CODE_CARRIERS:
         raise UnsafeModel(
             f"the model contains a {name} layer, which carries arbitrary Python code; the grader "
             "never runs it. Use built-in layers such as Dense and Activation instead"
         )
-    registered = obj.get("registered_name")
     if name in LAYERS or name in MODELS:
         if registered not in (None, name) or not (module == "keras" or module.startswith("keras.")):
-            raise UnsafeModel(f"the model contains a custom {name} class from {module or 'your code'}")
+            raise UnsafeModel(f"the model contains a custom {name} class from {shown(module) if module else 'your code'}")
         return
     if name == "function" and module in ("builtins", "keras.activations", "keras.losses", "keras.metrics"):
         return
@@ -64,11 +74,26 @@ def _validate_object(obj: dict) -> None:
     parts = module.split(".")
     if parts[0] == "keras" and len(parts) > 1 and parts[1] in SETTING_NAMESPACES and registered in (None, name):
         return
-    where = f" from {module}" if module else ""
+    where = f" from {shown(module)}" if module else ""
     raise UnsafeModel(
-        f"the model contains {name}{where}, which is not a built-in Keras layer the grader can rebuild; "
+        f"the model contains {shown(name)}{where}, which is not a built-in Keras layer the grader can rebuild; "
         "custom layers and objects are not supported in this exercise"
     )
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value from a submission as a short repr for a message: a config's strings and numbers can be any size."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"  # repr() refuses past 4,300
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # such a number inside a container
+        text = f"a {type(value).__name__} holding a huge number"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxtuple, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 4, 40, 40
 
 
 def strip_compile(config: dict) -> tuple[dict, dict | None]:
@@ -85,21 +110,27 @@ def rebuild(architecture: dict, n_features: int):
     validate(architecture)
     try:
         model = keras.saving.deserialize_keras_object(copy.deepcopy(architecture), safe_mode=True)
-    except Exception as exc:
-        raise UnsafeModel(f"Keras could not rebuild the model from its config: {exc}") from None
+        if isinstance(model, keras.Model) and not model.built:
+            model.build((None, n_features))
+    except Exception as exc:  # Keras code on the student's config: any failure is the config's
+        raise UnsafeModel(f"Keras could not rebuild the model from its config: {_reason(exc)}") from None
     if not isinstance(model, keras.Model):
         raise UnsafeModel("the config does not describe a Keras model")
-    if not model.built:
-        model.build((None, n_features))
     return model
 
 
-def rebuild_optimizer(compile_config: dict):
+def rebuild_optimizer(compile_config: dict, model):
+    """The compile config's optimizer, built for the model's trainable weights."""
     import keras
 
     optimizer = compile_config.get("optimizer") or "rmsprop"
     validate(optimizer)
-    return keras.optimizers.get(copy.deepcopy(optimizer))
+    try:
+        built = keras.optimizers.get(copy.deepcopy(optimizer))
+        built.build(model.trainable_variables)
+        return built
+    except Exception as exc:
+        raise UnsafeModel(f"Keras could not rebuild the model's optimizer: {_reason(exc)}") from None
 
 
 def rebuild_loss(compile_config: dict):
@@ -111,4 +142,14 @@ def rebuild_loss(compile_config: dict):
     if isinstance(loss, list) or (isinstance(loss, dict) and "class_name" not in loss):
         raise UnsafeModel("the model was compiled with several losses; this exercise needs one")
     validate(loss)
-    return keras.losses.get(copy.deepcopy(loss))
+    try:
+        return keras.losses.get(copy.deepcopy(loss))
+    except Exception as exc:
+        raise UnsafeModel(f"Keras could not rebuild the model's loss: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of a Keras error, bounded: Keras quotes the whole config in some of them."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -11,11 +11,12 @@ from grader.checks import run_family
 from grader.checks.model import ModelSubject, Probe
 from grader.checks.training import TrainingSubject
 from grader.model.facts import ModelFacts, model_facts
-from grader.model.safe_config import UnsafeModel, strip_compile, validate
+from grader.model.safe_config import UnsafeModel, shown, strip_compile, validate
+from grader.model.size import ModelSize, SizeCaps, UnbuildableModel, model_size
 from grader.sandbox.calls import Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
+from grader.training.trainer import WorkCaps
 
-MAX_PARAMETERS = 200_000
 EVIDENCE_FOR = {"linear-hidden-activation"}  # mistakes that iris accuracy cannot show
 
 
@@ -27,6 +28,18 @@ class TrainingBudget:
     batch_size: int = 32
     max_epochs: int = 1000
     max_steps: int = 60_000  # epochs x batches per epoch, per seed
+    model: SizeCaps = SizeCaps()  # the largest network the grader builds: a larger one is refused
+    work: WorkCaps = WorkCaps()  # the most training per seed: more lowers the epochs
+
+
+@dataclass(frozen=True)
+class Network:
+    """What one build_model call returned, read and sized from its config before anything is built."""
+
+    config: dict
+    facts: ModelFacts
+    size: ModelSize | None  # None when its layers do not fit together for the grader's input
+    unbuildable: str = ""  # then, why
 
 
 @dataclass(frozen=True)
@@ -67,72 +80,93 @@ class ModelPart:
         outcome = outcomes[f"{self.function}#{self.n_features}x{self.n_classes}"]
         if not outcome.ok:
             return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
-        config = outcome.value["config"]
-        try:
-            validate(config)
+        try:  # every network build_model returned is checked before any is built: one over the caps costs them all
+            network = self.network(outcome, self.n_features)
+            probes = {(f, c): self.network(outcomes[f"{self.function}#{f}x{c}"], f, self._call(f, c))
+                      for f, c in self.probes if outcomes[f"{self.function}#{f}x{c}"].ok}
         except UnsafeModel as exc:
             return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", str(exc))])
-        facts = model_facts(config, outcome.value["compiled"])
-        subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(outcomes)))
+        facts = network.facts
+        subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(outcomes, probes)))
         result = PartResult(self.function, ran=True, findings=run_family("model", subject))
         result.details["layers"] = layer_table(facts)
         if self.reference:
             reference = reference_layers(self.reference, self.function, self.args(self.n_features, self.n_classes))
             result.details["reference_layers"] = [dict(row) for row in reference]
         result.details["loss"] = facts.loss
-        self._train(config, constants, result, facts)
-        if any(f.id in EVIDENCE_FOR for f in result.findings):
-            evidence = self._evidence(outcomes)
+        self._train(network, constants, result)
+        if any(f.id in EVIDENCE_FOR for f in result.findings) and (2, 2) in probes:
+            evidence = self._evidence(probes[2, 2])
             if evidence:
                 result.details["evidence"] = evidence
         return result
 
-    def _evidence(self, outcomes: dict[str, Outcome]) -> dict | None:
+    def network(self, outcome: Outcome, n_features: int, call: str = "") -> Network:
+        """The network a successful build_model call returned, as the grader would build it for n_features inputs.
+
+        Raises UnsafeModel (an invalid return: the message names the call when `call` is given)
+        for a config that is not a built-in Keras model's or a model over the budget's caps.
+        """
+        value = outcome.value
+        config = value.get("config") if isinstance(value, dict) else None
+        try:
+            if not isinstance(config, dict):
+                raise UnsafeModel("the returned value is not a Keras model")
+            validate(config)
+            try:
+                size, unbuildable = model_size(config, n_features, self.budget.model), ""
+            except UnbuildableModel as exc:
+                size, unbuildable = None, str(exc)
+            facts = model_facts(config, value.get("compiled") is True)
+        except UnsafeModel as exc:
+            raise UnsafeModel(f"{call}: {exc}" if call else str(exc)) from None
+        return Network(config, facts, size, unbuildable)
+
+    def _evidence(self, probe: Network) -> dict | None:
         """The student's network against the fixed one on two circles, from its build_model(2, 2)."""
         from grader.training.evidence import nonlinear_evidence
 
-        probe = outcomes.get(f"{self.function}#2x2")
-        if probe is None or not probe.ok:
+        linear = {d.name for d in probe.facts.hidden if d.is_linear}
+        architecture, compile_config = strip_compile(probe.config)
+        if not linear or not isinstance(compile_config, dict) or not compile_config or probe.size is None:
             return None
-        try:
-            validate(probe.value["config"])
-        except UnsafeModel:
-            return None
-        facts = model_facts(probe.value["config"], probe.value["compiled"])
-        linear = {d.name for d in facts.hidden if d.is_linear}
-        architecture, compile_config = strip_compile(probe.value["config"])
-        if not linear or not compile_config:
-            return None
-        return nonlinear_evidence(architecture, compile_config, linear)
+        return nonlinear_evidence(architecture, compile_config, linear, self.budget.model, self.budget.work)
 
-    def _probes(self, outcomes: dict[str, Outcome]):
+    def _probes(self, outcomes: dict[str, Outcome], networks: dict[tuple[int, int], Network]):
         for f, c in self.probes:
             probe = outcomes[f"{self.function}#{f}x{c}"]
             if not probe.ok:
                 yield Probe(f, c, None, f"{probe.kind}: {probe.message}", self._call(f, c))
-                continue
-            try:
-                validate(probe.value["config"])
-            except UnsafeModel:
-                continue  # reported once, for the main call
-            yield Probe(f, c, model_facts(probe.value["config"], probe.value["compiled"]), call=self._call(f, c))
+            else:
+                yield Probe(f, c, networks[f, c].facts, call=self._call(f, c))
 
-    def budget_from(self, constants: dict[str, Any], n_train: int) -> tuple[int, int, list[str]]:
-        """The student's EPOCHS and BATCH_SIZE, capped, with a note for every change made."""
+    def budget_from(self, constants: dict[str, Any], n_train: int,
+                    size: ModelSize | None = None) -> tuple[int, int, list[str]]:
+        """The student's EPOCHS and BATCH_SIZE, capped, with a note for every change made.
+
+        With the network's size, the epochs are also lowered to the budget's training work.
+        """
         notes = []
         epochs = _positive_int(constants.get("EPOCHS"), self.budget.epochs, "EPOCHS", notes)
         batch = _positive_int(constants.get("BATCH_SIZE"), self.budget.batch_size, "BATCH_SIZE", notes)
         if batch > n_train:
-            notes.append(f"BATCH_SIZE = {batch} is more than the {n_train} training rows; used {n_train}")
+            notes.append(f"BATCH_SIZE = {shown(batch)} is more than the {n_train} training rows; used {n_train}")
             batch = n_train
         if epochs > self.budget.max_epochs:
-            notes.append(f"EPOCHS = {epochs} is more than the grader allows; trained for {self.budget.max_epochs} epochs")
+            notes.append(f"EPOCHS = {shown(epochs)} is more than the grader allows; "
+                         f"trained for {self.budget.max_epochs} epochs")
             epochs = self.budget.max_epochs
         steps = -(-n_train // batch)
         if epochs * steps > self.budget.max_steps:
             capped = max(1, self.budget.max_steps // steps)
             notes.append(f"{epochs} epochs of {steps} batches is more than the grader allows; trained for {capped} epochs")
             epochs = capped
+        affordable = self.budget.work.epochs(size, epochs, n_train, batch) if size else epochs
+        if affordable < epochs:
+            notes.append(f"{epochs} epochs of {steps} batches of {n_train} rows is more training than the grader does "
+                         f"for a network this size ({size.parameters:,} parameters, {size.calls:,} layer calls); "
+                         f"trained for {affordable} epochs")
+            epochs = affordable
         return epochs, batch, notes
 
     def conditions(self) -> tuple[str, ...]:
@@ -144,21 +178,24 @@ class ModelPart:
             result.conditions[condition] = False
             result.messages[condition] = message
 
-    def _train(self, config: dict, constants: dict[str, Any], result: PartResult, facts: ModelFacts) -> None:
+    def _train(self, network: Network, constants: dict[str, Any], result: PartResult) -> None:
         from grader import datasets
         from grader.training.trainer import TrainingError, train
 
         accuracy = "accuracy"
         baseline = self._baseline(result)
-        architecture, compile_config = strip_compile(config)
-        if not compile_config:
+        architecture, compile_config = strip_compile(network.config)
+        if not compile_config or not isinstance(compile_config, dict):
             self._untrained(result, "not trained: the model is not compiled")
             return
+        if network.size is None:
+            self._untrained(result, f"the grader could not train the model: {network.unbuildable}")
+            return
         data = datasets.training_splits(self.dataset, self.seeds, self.test_size)
-        epochs, batch, notes = self.budget_from(constants, len(data[0].X_train))
+        epochs, batch, notes = self.budget_from(constants, len(data[0].X_train), network.size)
         result.notes += notes
         try:
-            run = train(architecture, compile_config, data, self.seeds, epochs, batch, MAX_PARAMETERS)
+            run = train(architecture, compile_config, data, self.seeds, epochs, batch, caps=self.budget.model)
         except (TrainingError, UnsafeModel) as exc:
             self._untrained(result, f"the grader could not train the model: {exc}")
             return
@@ -168,7 +205,7 @@ class ModelPart:
             f"median test accuracy {median:.3f} over {len(self.seeds)} seeds "
             f"(needs {self.min_accuracy:.2f}; {epochs} epochs, batch size {batch})"
         )
-        output = facts.output
+        output = network.facts.output
         found = run_family("training", TrainingSubject(
             run.initial_loss, run.loss, run.train_accuracy, self.underfit_below,
             test_accuracy=run.test_accuracy, overfit_gap=self.overfit_gap, test_outputs=run.test_outputs,
@@ -267,6 +304,6 @@ def _positive_int(value: Any, default: int, name: str, notes: list[str]) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        notes.append(f"{name} = {value!r} is not a positive whole number; used {default}")
+        notes.append(f"{name} = {shown(value)} is not a positive whole number; used {default}")
         return default
     return value

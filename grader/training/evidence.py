@@ -12,11 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from grader.model.facts import NAME_CHARS
 from grader.model.safe_config import UnsafeModel
-from grader.training.trainer import Dataset, TrainingError, train
+from grader.model.size import SizeCaps, model_size
+from grader.training.trainer import Dataset, TrainingError, WorkCaps, train
 
 SEEDS = (0, 1, 2)
-EPOCHS = 200
+EPOCHS = 200  # fewer for a network whose training would be over the work caps
+BATCH_SIZE = 32
 DATASET = "two circles, one inside the other (scikit-learn make_circles: 300 points)"
 
 
@@ -36,26 +39,36 @@ def circles(seeds: tuple[int, ...] = SEEDS) -> list[Dataset]:
 
 
 def with_relu_hidden(architecture: dict, names: set[str]) -> dict:
-    """The architecture with the named Dense layers given a relu activation (the fix)."""
+    """The architecture with the named Dense layers given a relu activation (the fix); names as the facts keep them."""
     fixed = copy.deepcopy(architecture)
     stack = [fixed]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if node.get("class_name") == "Dense" and node.get("config", {}).get("name") in names:
-                node["config"]["activation"] = "relu"
+            config = node.get("config")
+            name = config.get("name") if isinstance(config, dict) else None
+            if node.get("class_name") == "Dense" and isinstance(name, str) and name[:NAME_CHARS] in names:
+                config["activation"] = "relu"
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
     return fixed
 
 
-def nonlinear_evidence(architecture: dict, compile_config: dict, linear_hidden: set[str]) -> dict[str, Any] | None:
-    """Median test accuracy on the circles of the student's network and of the fixed one (None if untrainable)."""
+def nonlinear_evidence(architecture: dict, compile_config: dict, linear_hidden: set[str],
+                       caps: SizeCaps = SizeCaps(), work: WorkCaps = WorkCaps()) -> dict[str, Any] | None:
+    """Median test accuracy on the circles of the student's network and of the fixed one (None if untrainable).
+
+    The network is held to the same caps as the exercise's own training: refused over `caps`,
+    trained for fewer epochs when EPOCHS of it would be more than `work` (the fix has the same size).
+    """
     data = circles()
     try:
-        student = train(architecture, compile_config, data, SEEDS, EPOCHS, 32)
-        fixed = train(with_relu_hidden(architecture, linear_hidden), compile_config, data, SEEDS, EPOCHS, 32)
+        epochs = work.epochs(model_size(architecture, data[0].X_train.shape[1], caps), EPOCHS,
+                             len(data[0].X_train), BATCH_SIZE)
+        student = train(architecture, compile_config, data, SEEDS, epochs, BATCH_SIZE, caps=caps)
+        fixed = train(with_relu_hidden(architecture, linear_hidden), compile_config, data, SEEDS, epochs, BATCH_SIZE,
+                      caps=caps)
     except (TrainingError, UnsafeModel):
         return None  # e.g. sizes hard-coded for iris: that mistake is reported on its own
     return {
@@ -63,5 +76,5 @@ def nonlinear_evidence(architecture: dict, compile_config: dict, linear_hidden: 
         "change": "hidden layers " + ", ".join(sorted(linear_hidden)) + " given activation='relu'",
         "student_accuracy": round(float(np.median(student.final_test_accuracy)), 4),
         "fixed_accuracy": round(float(np.median(fixed.final_test_accuracy)), 4),
-        "seeds": list(SEEDS), "epochs": EPOCHS,
+        "seeds": list(SEEDS), "epochs": epochs,
     }

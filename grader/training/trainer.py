@@ -8,6 +8,7 @@ measurements are the grader's own.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.model.safe_config import rebuild, rebuild_loss, rebuild_optimizer
+from grader.model.safe_config import UnsafeModel, rebuild, rebuild_loss, rebuild_optimizer, validate
+from grader.model.size import ModelSize, ModelTooLarge, SizeCaps, UnbuildableModel, model_size
 
 
 class TrainingError(RuntimeError):
@@ -54,28 +56,69 @@ class TrainingRun:
         return self.test_accuracy[:, -1]
 
 
+@dataclass(frozen=True)
+class WorkCaps:
+    """The most training the grader does for one network on one seed, counted from the network's
+    size, so that the same submission always trains the same way, however fast the machine:
+
+    - row_work: epochs x training rows x (parameters + activations per row), the forward and
+      backward passes over every row;
+    - update_work: epochs x batches x parameters, the gradient and optimizer update of every
+      weight after each batch (with small batches, most of the time);
+    - call_work: epochs x batches x layer calls, the fixed cost of each call in each step
+      (a network of many tiny layers, or one layer called many times).
+    """
+
+    # Each alone is at most about 15 s of training for 3 seeds here (2 shared cores); the worst case
+    # they and grader.model.size.SizeCaps allow together is measured there. None cuts what the
+    # exercises were calibrated with: digits' 512-256 network for 100 epochs is 2.1e10 row work and
+    # 6.7e8 update work, the lesson's iris network in batches of 1 for 571 epochs 120,000 call work.
+    row_work: int = 30_000_000_000
+    update_work: int = 1_000_000_000
+    call_work: int = 150_000
+
+    def epochs(self, size: ModelSize, epochs: int, rows: int, batch_size: int) -> int:
+        """The most epochs, up to `epochs`, that stay within all three caps (at least one)."""
+        steps = -(-rows // max(1, batch_size))
+        per_epoch = (rows * (size.parameters + size.activations), steps * size.parameters, steps * size.calls)
+        caps = (self.row_work, self.update_work, self.call_work)
+        return max(1, min(epochs, *(cap // max(1, used) for cap, used in zip(caps, per_epoch))))
+
+
 def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset], seeds: tuple[int, ...],
-          epochs: int, batch_size: int, max_parameters: int | None = None) -> TrainingRun:
+          epochs: int, batch_size: int, max_parameters: int | None = None, caps: SizeCaps = SizeCaps()) -> TrainingRun:
     """Train one fresh copy of the model per seed, seed i on datasets[i], measuring every epoch.
 
     The datasets must have the same number of rows (e.g. several stratified splits).
-    A model with more than max_parameters weights is refused before any training.
+    The configs are validated (UnsafeModel) and the model's size is read from its config and
+    checked against caps, max_parameters lowering their parameter cap, before anything is built:
+    a model over them, or whose layers do not fit together, raises TrainingError.
     """
     from grader import quiet_tensorflow
 
     quiet_tensorflow.load()
     import tensorflow as tf
 
+    validate(architecture)
+    if not isinstance(compile_config, dict):
+        raise UnsafeModel("the model's compile settings are not in the form Keras writes")
+    validate(compile_config)
+    if max_parameters is not None:
+        caps = dataclasses.replace(caps, parameters=min(caps.parameters, max_parameters))
+    try:
+        size = model_size(architecture, datasets[0].X_train.shape[1], caps)
+    except (ModelTooLarge, UnbuildableModel) as exc:
+        raise TrainingError(str(exc)) from None
     n = len(datasets[0].X_train)
     batch_size = max(1, min(int(batch_size), n))
     key = _signature(architecture, compile_config, datasets, seeds, epochs, batch_size)
     compiled = _COMPILED.pop(key, None) or _Compiled(architecture, compile_config, datasets, seeds, epochs, batch_size)
+    if compiled.model.count_params() > size.parameters:  # never, unless the size inference misreads a config
+        raise TrainingError(f"Keras built {compiled.model.count_params():,} parameters where the model's config "
+                            f"describes {size.parameters:,}")
     _COMPILED[key] = compiled  # most recently used last
     while len(_COMPILED) > CACHE_SIZE:
         _COMPILED.popitem(last=False)
-    parameters = compiled.model.count_params()
-    if max_parameters is not None and parameters > max_parameters:
-        raise TrainingError(f"the model has {parameters:,} parameters; this exercise allows at most {max_parameters:,}")
     try:
         initial, curves, outputs = compiled.run()
         loss, train_acc, test_loss, test_acc = (np.asarray(c) for c in curves)
@@ -144,8 +187,7 @@ class _Compiled:
         for seed, data in zip(seeds, datasets, strict=True):
             keras.utils.set_random_seed(seed)  # each seed's fresh build gives that seed's starting values
             model = rebuild(architecture, data.X_train.shape[1])
-            optimizer = rebuild_optimizer(compile_config)
-            optimizer.build(model.trainable_variables)
+            optimizer = rebuild_optimizer(compile_config, model)
             variables = [*model.variables, *optimizer.variables]
             starts.append([v.numpy() for v in variables])
         self.model, self.optimizer, self.loss_fn, self.variables = model, optimizer, rebuild_loss(compile_config), variables
