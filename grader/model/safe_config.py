@@ -8,8 +8,9 @@ deserialization can never import or execute student code in the grading process.
 from __future__ import annotations
 
 import copy
-import reprlib
 from typing import Any
+
+from grader.sandbox import calls
 
 LAYERS = frozenset({
     "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
@@ -82,18 +83,8 @@ def _validate_object(obj: dict) -> None:
 
 
 def shown(value: Any, limit: int = 60) -> str:
-    """A value from a submission as a short repr for a message: a config's strings and numbers can be any size."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
-        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"  # repr() refuses past 4,300
-    try:
-        text = _REPR.repr(value)
-    except ValueError:  # such a number inside a container
-        text = f"a {type(value).__name__} holding a huge number"
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-_REPR = reprlib.Repr()
-_REPR.maxlevel, _REPR.maxtuple, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 4, 40, 40
+    """A value from a submission as a short repr for a message (grader.sandbox.calls.shown)."""
+    return calls.shown(value, limit)
 
 
 def strip_compile(config: dict) -> tuple[dict, dict | None]:

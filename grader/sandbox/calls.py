@@ -177,10 +177,16 @@ _REPR.maxlevel, _REPR.maxtuple, _REPR.maxlist, _REPR.maxdict = 2, 4, 4, 4
 _REPR.maxstring = _REPR.maxother = 60
 
 
-def shown(value: Any) -> str:
-    """A student's value as a short repr for a message, at most MAX_SHOWN_CHARS characters."""
-    text = _REPR.repr(value)
-    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS - 3] + "..."
+def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """A student's value as a short repr for a message, at most `limit` characters (any value: strings
+    and numbers from a submission can be any size)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"  # repr() refuses past 4,300
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # such a number inside a container
+        text = f"a {type(value).__name__} holding a huge number"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def describe(value: Any) -> str:
