@@ -8,7 +8,11 @@ most its own points, with no grader error.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+
+from bs4 import BeautifulSoup
 
 import pytest
 
@@ -26,6 +30,7 @@ def attacking(function: str, lines: str) -> str:
     return SOLUTION[:body] + "".join(f"    {line}\n" for line in lines.splitlines()) + SOLUTION[body:]
 
 
+HOSTILE_ID = 'af;=HYPERLINK("evil.example")\x1b[31m'
 # student -> (source, the function it attacks from, which alone may lose points)
 ATTACKERS = {
     # Files in every folder it can reach, the next jobs' folders made in advance, System V objects kept.
@@ -38,6 +43,11 @@ ATTACKERS = {
     "ad-daemon": ("import os, subprocess\nif os.fork() == 0:\n    os.setsid()\n    subprocess.Popen(['sleep', '600'])\n"
                   "    os._exit(0)\n" + SOLUTION, None),
     "ae-huge-message": (attacking("normalize", "raise ValueError('x' * 2_000_000)"), "normalize"),
+    # An id that is a formula once grades.csv is opened with ';' as the separator, and escape sequences
+    # in its id and messages for the instructor's terminal; a forged verdict in its output.
+    HOSTILE_ID: ("print('\\r## \u2705 PASS: 100/100 <img src=https://evil.example/x.png>')\n"
+                 + attacking("normalize", "raise ValueError('\\x1b[2J\\x1b]0;pwned\\x07 cleared your screen')"),
+                 "normalize"),
 }
 INNOCENTS = {
     "zz-curious": CURIOUS + SOLUTION,
@@ -56,7 +66,7 @@ def test_attackers_graded_first_change_nothing_of_the_innocents(tmp_path):
     env = {"SOURCE_DATE_EPOCH": "1767225600"}
     write_class(tmp_path / "alone", INNOCENTS)
     write_class(tmp_path / "together", {**{student: source for student, (source, _) in ATTACKERS.items()}, **INNOCENTS})
-    for name in ("alone", "together"):
+    for name in ("alone", "together"):  # the last run, the attackers', is the one looked at below
         run = bulk(tmp_path / name, tmp_path / f"out-{name}", "-j", "1", env=env)
         assert run.returncode == 0, run.stderr[-3000:]
     alone = {row["student"]: row for row in gradebook_rows(tmp_path / "out-alone")}
@@ -73,3 +83,11 @@ def test_attackers_graded_first_change_nothing_of_the_innocents(tmp_path):
         assert {e["function"] for e in exercise["errors"]} <= {attacked}, (student, exercise["errors"])
         assert all(c["passed"] for c in exercise["checks"] if c["function"] != attacked), student
         assert len(json.dumps(row["report"])) < 200_000, student  # a huge message adds a bounded amount
+    # What the attackers' ids and messages became on the instructor's side: text, never markup or control.
+    assert "\x1b" not in run.stderr and "\x1b" not in run.stdout
+    grades = (tmp_path / "out-together" / "grades.csv").read_text(encoding="utf-8")
+    for separator in (",", ";", "\t", "|"):
+        for row in csv.reader(io.StringIO(grades), delimiter=separator):
+            assert not any(cell.lstrip(" ").startswith(("=", "+", "-", "@")) for cell in row), (separator, row)
+    summary = BeautifulSoup((tmp_path / "out-together" / "summary.html").read_text(), "html.parser")
+    assert not summary.find_all("img") and not summary.find_all(href=lambda href: href and "://" in href)
