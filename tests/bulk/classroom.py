@@ -79,9 +79,9 @@ HOSTILE_IMPORT = {
 SNOOPER = SOLUTION + '''
 
 import pathlib, socket
-for place in ("/work", "/root", "/home", "{root}"):
+for place in ("{project}", "/root", "/home", "{root}"):
     try:
-        print(sorted(p.name for p in pathlib.Path(place).iterdir())[:5])
+        print("seen", place, sorted(p.name for p in pathlib.Path(place).iterdir())[:5])
     except OSError as exc:
         print("denied", place, type(exc).__name__)
 try:
@@ -149,5 +149,6 @@ def build_class(root: Path, out_root: Path) -> dict[str, dict[str, str]]:
     # Hostile.
     for student, code in HOSTILE_IMPORT.items():
         folder(student, {"iris_net.py": code + SOLUTION}, {"iris_net": "errored"})
-    folder("sybil", {"iris_net.py": SNOOPER.replace("{root}", str(out_root))}, {"iris_net": "full"})
+    snooper = SNOOPER.replace("{root}", str(out_root)).replace("{project}", str(ROOT))
+    folder("sybil", {"iris_net.py": snooper}, {"iris_net": "full"})
     return expected

@@ -162,10 +162,22 @@ def ordinary_python(tmp_path: Path) -> list[str] | None:
 
 @pytest.fixture
 def shared_folder():
-    """A folder the ordinary user can reach (pytest's own are private to root)."""
+    """A folder the ordinary user can reach (pytest's own are private to root), and a way through the
+    folders of this project that tox makes private (.tox) to the packages it installed there."""
     folder = Path(tempfile.mkdtemp(prefix="tmp-grader-user-"))
     os.chmod(folder, 0o777)
+    opened = []
+    packages = Path(sysconfig.get_paths()["purelib"])
+    for parent in [packages, *packages.parents]:
+        if parent == ROOT or not parent.is_relative_to(ROOT):
+            break
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(parent, mode | 0o011)  # pass through, never list
+            opened.append((parent, mode))
     yield folder
+    for parent, mode in opened:
+        os.chmod(parent, mode)
     shutil.rmtree(folder, ignore_errors=True)
 
 
