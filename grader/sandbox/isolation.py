@@ -272,8 +272,7 @@ def python_roots(check_project: bool = True) -> list[str]:
     """The directories holding this Python and its packages (TensorFlow included), outermost first:
     its prefixes, its site-packages, and the folders .pth files add to sys.path, less the project."""
     project = str(PROJECT)
-    added = {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p)
-             and not _inside(os.path.realpath(p), project) and not _inside(project, os.path.realpath(p))}
+    added = {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p) and _packages(os.path.realpath(p))}
     candidates = {sys.base_prefix, sys.prefix, sys.exec_prefix, *site.getsitepackages(), *added}
     real = sorted({os.path.realpath(p) for p in candidates if os.path.isdir(p)})
     roots = [p for p in real if not any(p != q and p.startswith(q + os.sep) for q in real)]
@@ -284,6 +283,13 @@ def python_roots(check_project: bool = True) -> list[str]:
             raise SandboxError(f"the Python environment {root} contains the grader's project folder, "
                                "so the sandbox could not hide it; use a virtual environment outside it")
     return roots
+
+
+def _packages(path: str) -> bool:
+    """A folder on sys.path that holds installed packages, not the project's own code (its root, tests/)."""
+    if _inside(str(PROJECT), path):
+        return False
+    return not _inside(path, str(PROJECT)) or bool({"site-packages", "dist-packages"} & set(Path(path).parts))
 
 
 def _inside(path: str, folder: str) -> bool:
