@@ -65,6 +65,9 @@ def _check(result: int, what: str) -> int:
 
 def confine(config: dict, workdir: str) -> None:
     """Confine this process (a freshly forked worker) and give it `workdir`, a new empty folder."""
+    if not sys.platform.startswith("linux"):  # macOS: process limits only, and nothing here applies
+        os.makedirs(workdir, mode=0o700)
+        return
     dumpable()  # to write its own /proc/self files (a user namespace's maps)
     size = int(config.get("size", 256 << 20))
     uid = config.get("uid")
