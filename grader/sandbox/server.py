@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import cgroup, isolation, protocol, users, wire
+from grader.sandbox import cgroup, confine, isolation, protocol, users, wire
 from grader.sandbox.calls import (
     Call, Limits, Outcome, call_request, decode_constants, failure_from_event, outcome_from_event,
 )
@@ -73,9 +73,12 @@ class Sandbox:
         if self._proc is not None:
             return
         self._resources = contextlib.ExitStack()
-        uid = None
+        uid = self._uid = None
         if "user" in self.isolation.features:
-            uid = self._resources.enter_context(users.sandbox_user())
+            try:
+                uid = self._uid = self._resources.enter_context(users.sandbox_user())
+            except users.NoFreeUser as exc:
+                raise SandboxError(str(exc)) from None
         if isolation.needs_private_reference(self.isolation.features):
             isolation.make_reference_private()
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
@@ -134,6 +137,8 @@ class Sandbox:
         if self._cgroup:
             self._cgroup.remove()
         self._log.close()
+        if self._uid is not None:
+            confine.kill_user(self._uid, lambda: None)  # workers the zygote could not stop, if any
         shutil.rmtree(self._scratch, ignore_errors=True)
         self._resources.close()  # the sandbox's own user, once none of its processes is left
         self._proc = None
