@@ -10,7 +10,6 @@ work folder. Folders are untrusted too: see grader.submission.locate for how the
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
@@ -19,6 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from grader.sandbox.removal import remove_tree
 from grader.submission.locate import MAX_DEPTH, exercise_files, listing, submission_root
 
 MAX_ARCHIVE_FILES = 2_000
@@ -177,30 +177,6 @@ def _check_member(archive: Path, member: zipfile.ZipInfo) -> None:
     if len(member.filename) > MAX_MEMBER_CHARS or any(len(part.encode()) > MAX_NAME_BYTES for part in path.parts):
         raise MalformedSubmission(f"{archive.name} holds a path too long to unpack (at most {MAX_MEMBER_CHARS}"
                                   f" characters, {MAX_NAME_BYTES} bytes a name): {_start(member.filename)}")
-
-
-def remove_tree(path: Path) -> None:
-    """Delete a folder the grader unpacked and all it holds, ignoring what cannot be deleted.
-    Without recursion (shutil.rmtree recurses once per level), so no depth of tree can crash it; links are
-    deleted, never followed."""
-    folders, pending = [], [os.fspath(path)]
-    while pending:
-        folder = pending.pop()
-        folders.append(folder)  # a folder comes before everything inside it
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        pending.append(entry.path)
-                    else:
-                        with contextlib.suppress(OSError):
-                            os.unlink(entry.path)
-        except OSError:  # not there, or not a folder
-            with contextlib.suppress(OSError):
-                os.unlink(folder)
-    for folder in reversed(folders):
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
 
 
 def _start(filename: str) -> str:

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from grader.bulk.classdata import class_results, outcome, report_path
-from grader.bulk.discover import find_submissions, remove_tree
+from grader.bulk.discover import find_submissions
 from grader.bulk.gradebook import Gradebook, Key
 from grader.bulk.jobs import make_job
 from grader.bulk.progress import Progress
 from grader.sandbox.isolation import SandboxError
+from grader.sandbox.removal import remove_tree
 
 GRADEBOOK = "gradebook.sqlite"
 

@@ -26,6 +26,9 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from removal import remove_tree  # noqa: E402  (standalone, like this module)
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -343,14 +346,8 @@ def _try(config: dict, workdir: str) -> dict:
     with os.fdopen(read) as pipe:
         text = pipe.read()
     os.waitpid(pid, 0)
-    _remove_tree(workdir)
+    remove_tree(workdir)
     return json.loads(text) if text else {"ok": False, "why": "the probe died"}
-
-
-def _remove_tree(path: str) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--probe"]:

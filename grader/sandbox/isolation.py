@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SANDBOX_SCRIPTS = ("zygote.py", "child.py", "wire.py", "confine.py", "protocol.py")
+SANDBOX_SCRIPTS = ("zygote.py", "child.py", "wire.py", "confine.py", "protocol.py", "removal.py")
 SCRIPTS_DIR = "/runtime"  # where the sandbox scripts appear inside bubblewrap
 SCRATCH_DIR = "/sandbox"  # inside bubblewrap: the jobs' folders (a fresh private one per job)
 SANDBOX_UID = 65534  # "nobody" inside the user namespace
@@ -42,7 +42,7 @@ COMMON = ("time limits", "memory limit", "output cap", "clean environment",
 FULL = COMMON + ("no network (not even loopback)", "read-only system; project, reference and other submissions invisible",
                  "writes only to its own folders", "own PID namespace: every process it starts dies with it")
 FRESH = "fresh /tmp, /dev/shm and System V IPC for every job: nothing one job writes is visible to a later one"
-SWEPT = "everything a job leaves in /tmp, /dev/shm and System V IPC is removed before the next job"
+SWEPT = "everything a job leaves (files in /tmp, /dev/shm and the like, System V IPC) is removed before the next job"
 
 
 class SandboxError(RuntimeError):
@@ -164,7 +164,7 @@ def _statement(features: tuple[str, ...], abi: int) -> tuple[tuple[str, ...], tu
         else:
             unprotected.append("UDP and local sockets (only TCP is blocked)")
         if user:
-            protections.append(SWEPT.replace("/tmp, /dev/shm and ", "/tmp, /var/tmp, /dev/shm and "))
+            protections.append(SWEPT)
         else:
             unprotected.append("System V IPC and /dev/shm, shared with your other processes")
     if not user and not (landlocked and abi >= 6):
@@ -222,14 +222,28 @@ def probe(level: str, candidates: list[tuple[str, ...]], abi: int, uid: int | No
     try:
         done = subprocess.run([*(prefix or []), sys.executable, "-I", script, "--probe", json.dumps(arguments)],
                               capture_output=True, text=True, timeout=60, cwd=None if prefix else root,
-                              env=_probe_env())
+                              env=clean_env())
         return json.loads(done.stdout)["tried"]
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
         return []
 
 
-def _probe_env() -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+def clean_env() -> dict[str, str]:
+    """The environment student code (and the probe standing for it) sees: nothing inherited from the grader's."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",  # a worker that crashes keeps what it printed
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "CUDA_VISIBLE_DEVICES": "-1",
+        "KERAS_BACKEND": "tensorflow",
+        "TF_NUM_INTEROP_THREADS": "1",
+        "TF_NUM_INTRAOP_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
 
 
 def _bubblewrap_namespaces() -> bool:

@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import selectors
-import shutil
 import signal
 import socket
 import subprocess
@@ -35,6 +34,7 @@ from grader.sandbox.calls import (
     Call, Limits, Outcome, call_request, decode_constants, failure_from_event, outcome_from_event,
 )
 from grader.sandbox.protocol import CRASHED, INVALID_RETURN, MEMORY_LIMIT, TIMEOUT
+from grader.sandbox.removal import remove_tree
 from grader.sandbox.isolation import Isolation, SandboxError
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
@@ -84,7 +84,7 @@ class Sandbox:
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         bubblewrap = self.isolation.level == "bubblewrap"
-        env = _clean_env()
+        env = isolation.clean_env()
         if bubblewrap:
             prefix = isolation.bubblewrap_command()
             for key, value in {**env, "HOME": "/tmp", "TMPDIR": "/tmp"}.items():
@@ -139,7 +139,7 @@ class Sandbox:
         self._log.close()
         if self._uid is not None:
             confine.kill_user(self._uid, lambda: None)  # workers the zygote could not stop, if any
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        remove_tree(self._scratch)  # in the fallback, a job could have shaped it
         self._resources.close()  # the sandbox's own user, once none of its processes is left
         self._proc = None
 
@@ -168,7 +168,11 @@ class Sandbox:
             for fd in (events_write, output_write, request_file):
                 os.close(fd)
         job = _Job(name, calls, limits, self._control)
-        job.collect(events_read, output_read)
+        try:
+            job.collect(events_read, output_read)
+        except BaseException:
+            self.close()  # a fault of the grader's own mid-job: the zygote is out of step with it now
+            raise
         if job.sandbox_lost or job.broken:
             self.close()  # the next job gets a fresh zygote, in step with the grader
         if job.unconfined:
@@ -291,20 +295,22 @@ class _Job:
                 if self.killed:
                     break
                 try:
-                    started |= self._event(_event_line(line))
-                except Exception as exc:  # whatever the worker sent, it costs only this job
-                    self._refuse(f"sent data the grader cannot read ({type(exc).__name__}); "
+                    event = _event_line(line)
+                except wire.WireError as exc:  # whatever the worker sent, it costs only this job
+                    self._refuse(f"sent data the grader cannot read ({exc}); "
                                  "return plain values and leave the grader's channels alone")
+                    continue
+                started |= self._event(event)
         if rest:
             self.partial.append(rest)
         return started
 
     def _event(self, event: dict) -> bool:
-        kind = event.get("event")
-        if kind == protocol.START and event.get("id") in self.calls and event["id"] not in self.result.outcomes:
-            self.current = event["id"]
+        kind, call = event.get("event"), event.get("id")
+        if kind == protocol.START and isinstance(call, str) and call in self.calls and call not in self.result.outcomes:
+            self.current = call
             return True
-        if kind == protocol.RESULT and self.current is not None and event.get("id") == self.current:
+        if kind == protocol.RESULT and self.current is not None and call == self.current:
             self.result.outcomes[self.current] = outcome_from_event(event, self.calls[self.current])
             self.current = None
         elif kind == protocol.IMPORTED and not self.imported:
@@ -388,13 +394,12 @@ def _signal_outcome(number: int, limits: Limits) -> Outcome:
     return Outcome(False, kind=CRASHED, message=f"the process was ended by {name}")
 
 
-def _parse(line: bytes) -> dict:
-    """One message as a dict; anything else (not JSON, nested beyond Python's recursion limit) is {}."""
+def _parse(message: bytes) -> dict:
+    """One message from the zygote as a dict; {} for anything else."""
     try:
-        event = json.loads(line)
-    except (ValueError, RecursionError):
+        return _event_line(message)
+    except wire.WireError:
         return {}
-    return event if isinstance(event, dict) else {}
 
 
 def _event_line(line: bytes) -> dict:
@@ -424,21 +429,3 @@ def _readable(sock: socket.socket, seconds: float) -> bool:
     with selectors.DefaultSelector() as selector:
         selector.register(sock, selectors.EVENT_READ)
         return bool(selector.select(timeout=seconds))
-
-
-def _clean_env() -> dict[str, str]:
-    """The environment student code sees: nothing inherited from the grader's."""
-    return {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",  # a worker that crashes keeps what it printed
-        "PYTHONHASHSEED": "0",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "CUDA_VISIBLE_DEVICES": "-1",
-        "KERAS_BACKEND": "tensorflow",
-        "TF_NUM_INTEROP_THREADS": "1",
-        "TF_NUM_INTRAOP_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-    }

@@ -17,10 +17,8 @@ import json
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
-import stat
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402  (standalone, like child and wire)
 import protocol  # noqa: E402
+from removal import remove_tree  # noqa: E402
 
 PR_SET_DUMPABLE = 4  # 0: workers (same uid) may not ptrace or read the memory of this process
 PR_SET_CHILD_SUBREAPER = 36  # orphans of a worker come back here, so they can be found and killed
@@ -230,8 +229,8 @@ def _sweep(config, name, mounts, devices):
     whatever belongs to the job's own user (process limits as root)."""
     settings = config.get("confine", {})
     workdir = os.path.join(config["root"], name)
-    if name and os.path.lexists(workdir):
-        shutil.rmtree(workdir, onerror=_force_remove)
+    if name:
+        remove_tree(workdir)
     if settings.get("namespaces"):
         return
     uid = settings.get("uid")
@@ -240,12 +239,12 @@ def _sweep(config, name, mounts, devices):
         for folder in (config["root"], "/tmp", "/dev/shm"):
             _empty(folder, mounts)
         for entry in set(os.listdir("/dev")) - devices:
-            _remove(os.path.join("/dev", entry))
+            remove_tree(os.path.join("/dev", entry))
     elif uid is not None:
         confine.remove_ipc(uid)
         if not settings.get("landlock"):
             for folder in SHARED:
-                confine.remove_owned(uid, folder, _remove)
+                confine.remove_owned(uid, folder, remove_tree)
 
 
 def _signal(pid, number):
@@ -288,29 +287,6 @@ def _kill_group(pid):
         pass
 
 
-def _force_remove(function, path, _exc_info):
-    """Student code may have made its files read-only; make them writable and try again."""
-    try:
-        os.chmod(os.path.dirname(path), stat.S_IRWXU)
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, stat.S_IRWXU)
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            os.unlink(path)
-    except OSError:
-        pass
-
-
-def _remove(path):
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, onerror=_force_remove)
-    else:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-
-
 def _empty(folder, mounts):
     """Remove everything in folder except mount points (the Python installation may sit in /tmp)."""
     try:
@@ -324,7 +300,7 @@ def _empty(folder, mounts):
         if any(mount.startswith(path + os.sep) for mount in mounts):
             _empty(path, mounts)
         else:
-            _remove(path)
+            remove_tree(path)
 
 
 def _mount_points():

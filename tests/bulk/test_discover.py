@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.bulk.discover import (MAX_ARCHIVE_FILES, SHOWN_ENTRIES, MalformedSubmission, find_submissions, remove_tree,
+from grader.bulk.discover import (MAX_ARCHIVE_FILES, SHOWN_ENTRIES, MalformedSubmission, find_submissions,
                                   unpack)
 from grader.bulk.run import BulkOptions, run_bulk
+from grader.sandbox.removal import remove_tree
 from grader.submission.locate import MAX_DEPTH, MAX_LISTED, listing
 
 NAMES = ["iris_net", "pass_fail"]
