@@ -13,7 +13,7 @@ from grader.checks.training import TrainingSubject
 from grader.model.facts import ModelFacts, model_facts
 from grader.model.safe_config import UnsafeModel, shown, strip_compile, validate
 from grader.model.size import ModelSize, SizeCaps, UnbuildableModel, model_size
-from grader.sandbox.calls import Call, Outcome
+from grader.sandbox.calls import INVALID_RETURN, Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
 from grader.training.trainer import WorkCaps
 
@@ -66,8 +66,11 @@ class ModelPart:
     overfit_gap: float | None = None  # the overfitting warning when the median train/test accuracy gap exceeds it
 
     def calls(self) -> list[Call]:
-        shapes = [(self.n_features, self.n_classes), *self.probes]
-        return [Call(f"{self.function}#{f}x{c}", self.function, self.args(f, c), returns="model") for f, c in shapes]
+        return [self._build(f, c) for f, c in [(self.n_features, self.n_classes), *self.probes]]
+
+    def _build(self, n_features: int, n_classes: int) -> Call:
+        """The call of build_model for these sizes (the child sends back the model's config)."""
+        return Call.of(self.function, f"{n_features}x{n_classes}", self.args(n_features, n_classes), returns="model")
 
     def args(self, n_features: int, n_classes: int) -> tuple[int, ...]:
         """build_model's arguments for these sizes, in the order the exercise declares."""
@@ -77,17 +80,17 @@ class ModelPart:
         return f"{self.function}({', '.join(map(str, self.args(n_features, n_classes)))})"
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
-        outcome = outcomes[f"{self.function}#{self.n_features}x{self.n_classes}"]
+        outcome = self._build(self.n_features, self.n_classes).outcome(outcomes)
         if not outcome.ok:
             return PartResult(self.function, ran=False, errors=[failure(self.function, outcome)])
+        built = {(f, c): self._build(f, c).outcome(outcomes) for f, c in self.probes}
         try:  # every network build_model returned is checked before any is built: one over the caps costs them all
             network = self.network(outcome, self.n_features)
-            probes = {(f, c): self.network(outcomes[f"{self.function}#{f}x{c}"], f, self._call(f, c))
-                      for f, c in self.probes if outcomes[f"{self.function}#{f}x{c}"].ok}
+            probes = {(f, c): self.network(probe, f, self._call(f, c)) for (f, c), probe in built.items() if probe.ok}
         except UnsafeModel as exc:
-            return PartResult(self.function, ran=False, errors=[FunctionError(self.function, "invalid-return", str(exc))])
+            return PartResult(self.function, ran=False, errors=[FunctionError(self.function, INVALID_RETURN, str(exc))])
         facts = network.facts
-        subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(outcomes, probes)))
+        subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(built, probes)))
         result = PartResult(self.function, ran=True, findings=run_family("model", subject))
         result.details["layers"] = layer_table(facts)
         if self.reference:
@@ -132,9 +135,8 @@ class ModelPart:
             return None
         return nonlinear_evidence(architecture, compile_config, linear, self.budget.model, self.budget.work)
 
-    def _probes(self, outcomes: dict[str, Outcome], networks: dict[tuple[int, int], Network]):
-        for f, c in self.probes:
-            probe = outcomes[f"{self.function}#{f}x{c}"]
+    def _probes(self, built: dict[tuple[int, int], Outcome], networks: dict[tuple[int, int], Network]):
+        for (f, c), probe in built.items():
             if not probe.ok:
                 yield Probe(f, c, None, f"{probe.kind}: {probe.message}", self._call(f, c))
             else:

@@ -224,9 +224,10 @@ class Call:
             object.__setattr__(self, "contract", MODEL if self.returns == "model" else PLAIN)
 
     @classmethod
-    def of(cls, function: str, key: Any, args: tuple = (), contract: Contract | None = None) -> Call:
+    def of(cls, function: str, key: Any, args: tuple = (), contract: Contract | None = None,
+           returns: str = "value") -> Call:
         """The call of `function` that its part knows by `key` (unique among that function's calls)."""
-        return cls(f"{function}#{key}", function, tuple(args), contract=contract)
+        return cls(f"{function}#{key}", function, tuple(args), returns, contract)
 
     def outcome(self, outcomes: Mapping[str, Outcome]) -> Outcome:
         """This call's outcome, its value checked against the contract.
