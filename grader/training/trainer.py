@@ -8,7 +8,6 @@ measurements are the grader's own.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import math
@@ -86,13 +85,13 @@ class WorkCaps:
 
 
 def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset], seeds: tuple[int, ...],
-          epochs: int, batch_size: int, max_parameters: int | None = None, caps: SizeCaps = SizeCaps()) -> TrainingRun:
+          epochs: int, batch_size: int, caps: SizeCaps = SizeCaps()) -> TrainingRun:
     """Train one fresh copy of the model per seed, seed i on datasets[i], measuring every epoch.
 
     The datasets must have the same number of rows (e.g. several stratified splits).
     The configs are validated (UnsafeModel) and the model's size is read from its config and
-    checked against caps, max_parameters lowering their parameter cap, before anything is built:
-    a model over them, or whose layers do not fit together, raises TrainingError.
+    checked against caps before anything is built: a model over them, or whose layers do not fit
+    together, raises TrainingError.
     """
     from grader import quiet_tensorflow
 
@@ -103,8 +102,6 @@ def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset],
     if not isinstance(compile_config, dict):
         raise UnsafeModel("the model's compile settings are not in the form Keras writes")
     validate(compile_config)
-    if max_parameters is not None:
-        caps = dataclasses.replace(caps, parameters=min(caps.parameters, max_parameters))
     try:
         size = model_size(architecture, datasets[0].X_train.shape[1], caps)
     except (ModelTooLarge, UnbuildableModel) as exc:
@@ -113,8 +110,8 @@ def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset],
     batch_size = max(1, min(int(batch_size), n))
     key = _signature(architecture, compile_config, datasets, seeds, epochs, batch_size)
     compiled = _COMPILED.pop(key, None) or _Compiled(architecture, compile_config, datasets, seeds, epochs, batch_size)
-    if compiled.model.count_params() > size.parameters:  # never, unless the size inference misreads a config
-        raise TrainingError(f"Keras built {compiled.model.count_params():,} parameters where the model's config "
+    if compiled.model.count_params() > size.parameters:  # a fault of the grader's size inference, not the student's
+        raise RuntimeError(f"Keras built {compiled.model.count_params():,} parameters where the model's config "
                             f"describes {size.parameters:,}")
     _COMPILED[key] = compiled  # most recently used last
     while len(_COMPILED) > CACHE_SIZE:

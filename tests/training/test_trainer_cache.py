@@ -8,6 +8,7 @@ import pytest
 
 from grader import datasets
 from grader.model.safe_config import strip_compile
+from grader.model.size import SizeCaps
 from grader.training import trainer
 
 SEEDS = (0, 1)
@@ -59,7 +60,7 @@ def test_names_do_not_matter_but_the_network_does():
 def test_the_parameter_limit_holds_for_a_reused_training():
     run(*config("dense"))
     with pytest.raises(trainer.TrainingError, match="parameters"):
-        run(*config("dense"), max_parameters=10)
+        run(*config("dense"), caps=SizeCaps(parameters=10))
 
 
 def test_the_cache_stays_bounded():
