@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.grading import NOT_RUN
+from grader.render.escape import visible
 from grader.report import submission_report
 from grader.spec import Exercise
 
@@ -85,6 +86,6 @@ def _folder(folder: Path) -> str:
 
 
 def _shown(name: str) -> str:
-    """A file name as text: control characters escaped (names are the student's), length bounded."""
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
+    """A file name as text: control characters shown as escapes (names are the student's), length bounded."""
+    text = visible(name)
     return text if len(text) <= MAX_NAME_CHARS else f"{text[:MAX_NAME_CHARS - 1]}…"
