@@ -160,3 +160,46 @@ def test_a_broken_event_stream_costs_only_its_own_job(warm, tmp_path, attack):
     assert "grader_error" not in hostile
     assert error(hostile, "split_data")["kind"] in ("invalid-return", "exception")
     assert hostile["score"] == 80, hostile  # every other function graded as usual
+
+
+
+DEEP_TREE = """
+import os
+for top in (os.getcwd(), "/tmp"):
+    try:
+        os.chdir(top)
+        for _ in range(3000):  # beyond PATH_MAX: only a removal relative to each folder reaches the bottom
+            os.mkdir("d")
+            os.chdir("d")
+        open("planted", "w").write("from an earlier student")
+        for _ in range(3000):  # read-only on the way back up
+            os.chmod(".", 0o500)
+            os.chdir("..")
+    except OSError:
+        pass  # /tmp may not be writable here
+os.chdir(os.path.dirname(os.path.abspath(__file__)))
+"""
+
+
+@pytest.fixture(scope="module", params=["bubblewrap-swept", "process-limits-landlock"])
+def removing(request) -> Sandbox:
+    """Sandboxes in which the zygote removes what a job left in its own folder (no fresh namespaces)."""
+    if request.param.startswith("bubblewrap") and detect().level != "bubblewrap" and not full_sandbox_required():
+        pytest.skip("bubblewrap is not available here: " + detect().missing)
+    isolation = bubblewrap(fresh=False) if request.param.startswith("bubblewrap") else fallback("test", ("landlock",))
+    if request.param.endswith("landlock") and not isolation.landlock_abi:
+        pytest.skip("Landlock is not available here")
+    with Sandbox(isolation) as sandbox:
+        yield sandbox
+
+
+def test_a_tree_of_any_depth_is_removed_before_the_next_job(removing, tmp_path):
+    for folder in ("before", "attacker", "after"):
+        (tmp_path / folder).mkdir()
+    before = grade(removing, tmp_path / "before", CURIOUS + reference_with())
+    pid = removing.pid
+    hostile = grade(removing, tmp_path / "attacker", DEEP_TREE + reference_with())
+    after = grade(removing, tmp_path / "after", CURIOUS + reference_with())
+    assert hostile["score"] == 100 and "grader_error" not in hostile
+    assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
+    assert removing.pid == pid  # the zygote removed the tree and lived on: no restart made the next job forget it
