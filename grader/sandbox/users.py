@@ -61,14 +61,12 @@ def sandbox_user() -> Iterator[int]:
 @contextlib.contextmanager
 def probe_uid() -> Iterator[int | None]:
     """A sandbox uid to probe with, or None when this process cannot switch users."""
-    if os.geteuid() != 0:
-        yield None
-        return
-    try:
-        with sandbox_user() as uid:
-            yield uid
-    except NoFreeUser:
-        yield None
+    with contextlib.ExitStack() as stack:
+        try:
+            uid = stack.enter_context(sandbox_user()) if os.geteuid() == 0 else None
+        except NoFreeUser:
+            uid = None
+        yield uid
 
 
 def _in_use(uid: int) -> bool:

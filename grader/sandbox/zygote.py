@@ -183,7 +183,6 @@ def _kill_descendants(worker, config):
     uid = config.get("confine", {}).get("uid")
     if uid is not None:
         confine.kill_user(uid, _reap)  # the job's own user: whatever it started, wherever it went
-    _reap()
 
 
 def _kill_all_descendants():
