@@ -41,19 +41,43 @@ def matches(got: Any, expected: Any) -> bool:
 def show(value: Any) -> str:
     """A short readable form of an argument or result."""
     if isinstance(value, np.ndarray):
+        integer = value.dtype.kind in "biu"  # said, since an integer input is what some functions get wrong
         with np.errstate(all="ignore"):  # rounding a value near the float maximum overflows to inf, as shown
             if value.size <= 8:
-                return np.array2string(np.round(value, 4), separator=", ", max_line_width=10**6).replace("\n", "")
+                text = np.array2string(np.round(value, 4), separator=", ", max_line_width=10**6,
+                                       suppress_small=True).replace("\n", "")
+                return f"np.array({text})" if integer else text
             start = np.array2string(np.round(value.ravel()[:3], 4), separator=", ")[:-1]
-        return f"an array of shape {value.shape}: {start}, ...]"
+        return f"an {'integer ' if integer else ''}array of shape {value.shape}: {start}, ...]"
     if isinstance(value, float):
         return f"{value:.6g}"
     return repr(value)
 
 
-def _softmax(z: np.ndarray, axis) -> np.ndarray:
-    shifted = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return shifted / shifted.sum(axis=axis, keepdims=True)
+def _finite(value: Any) -> np.ndarray | None:
+    """value as a float array when it holds only finite numbers, else None."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array if np.all(np.isfinite(array)) else None
+
+
+def _numbers(value: Any) -> bool:
+    try:
+        np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _sums_to_one(sums: np.ndarray) -> bool:
+    return bool(np.allclose(sums, 1.0, rtol=0.0, atol=1e-6))
+
+
+def _pairs(s: NumericSubject, condition: str, companion: str) -> list[tuple[NumericCase, NumericCase]]:
+    """Each case of `condition` with the case of `companion` at the same position (the spec lists them in step)."""
+    return list(zip((c for c in s.cases if c.condition == condition), (c for c in s.cases if c.condition == companion)))
 
 
 @mistake(
@@ -64,17 +88,35 @@ def _softmax(z: np.ndarray, axis) -> np.ndarray:
     fix="subtract the largest score before exponentiating: e = np.exp(z - z.max(axis=-1, keepdims=True))",
 )
 def unstable_softmax(s: NumericSubject):
+    """Large scores give non-finite values, or other values than the same scores shifted down.
+
+    Only stability is judged, never the axis. On large scores ("stable", "stable-batch") every
+    value must be finite; a single row of them ("stable", 1-D: one axis only) must match the
+    reference, and a batch ("stable-batch", some rows far larger than others) the function's own
+    output on that batch with one number subtracted from every score ("shifted", in step), which
+    changes no softmax over any axis.
+    """
     if not all(matches(c.got, c.expected) for c in s.cases if c.condition == "values"):
         return  # wrong on ordinary scores too: not a stability problem
     for case in s.cases:
-        if case.condition == "stable" and not matches(case.got, case.expected):
-            try:
-                got = np.asarray(case.got, dtype=float)
-            except (TypeError, ValueError):
-                return  # not numbers at all: reported as a wrong value, not as instability
-            trouble = "non-finite values" if not np.all(np.isfinite(got)) else "wrong values"
-            yield Finding("unstable-softmax", f"{case.call(s.function)} returned {show(got)} ({trouble})",
+        if case.condition not in ("stable", "stable-batch") or not _numbers(case.got):
+            continue  # not numbers at all: reported as a wrong value, not as instability
+        if _finite(case.got) is None:
+            expected = f"finite probabilities for scores of any size, here {show(np.asarray(case.expected))}"
+            yield Finding("unstable-softmax", f"{case.call(s.function)} returned {show(case.got)} (non-finite values)",
+                          expected, f"def:{s.function}")
+            return
+        if case.condition == "stable" and np.ndim(case.args[0]) == 1 and not matches(case.got, case.expected):
+            yield Finding("unstable-softmax", f"{case.call(s.function)} returned {show(case.got)} (wrong values)",
                           f"{show(np.asarray(case.expected))}, as for the same scores shifted down", f"def:{s.function}")
+            return
+    for large, small in _pairs(s, "stable-batch", "shifted"):
+        if _finite(small.got) is not None and not matches(large.got, small.got):
+            yield Finding("unstable-softmax", f"{large.call(s.function)} returned {show(large.got)}, but "
+                                              f"{small.call(s.function)}, the same scores shifted down, returned "
+                                              f"{show(small.got)}",
+                          "the same probabilities for both: subtracting one number from every score changes nothing",
+                          f"def:{s.function}")
             return
 
 
@@ -86,13 +128,18 @@ def unstable_softmax(s: NumericSubject):
     fix="sum over the last axis and keep it for broadcasting: e / e.sum(axis=-1, keepdims=True)",
 )
 def softmax_wrong_axis(s: NumericSubject):
+    """On a batch, the columns or the whole batch sum to 1 instead of each row, however the values were computed.
+
+    The grader's batches are not square, so columns that sum to 1 cannot leave every row summing to 1.
+    """
     for case in s.cases:
-        z = np.asarray(case.args[0], dtype=float)
-        if case.condition != "rows" or z.ndim != 2 or matches(case.got, case.expected):
+        z, got = np.asarray(case.args[0]), _finite(case.got)
+        if case.condition != "rows" or z.ndim != 2 or got is None or got.shape != z.shape \
+                or matches(case.got, case.expected):
             continue
-        for axis, wrong in ((0, "each column sums to 1"), (None, "the whole batch sums to 1")):
-            if matches(case.got, _softmax(z, axis)):
-                sums = np.round(np.asarray(case.got, dtype=float).sum(axis=1), 3).tolist()
-                yield Finding("softmax-wrong-axis", f"on a {z.shape[0]}x{z.shape[1]} batch {wrong}; row sums {sums}",
+        for sums, wrong in ((got.sum(axis=0), "each column sums to 1"), (got.sum(), "the whole batch sums to 1")):
+            if _sums_to_one(sums):
+                rows = np.round(got.sum(axis=1), 3).tolist()
+                yield Finding("softmax-wrong-axis", f"on a {z.shape[0]}x{z.shape[1]} batch {wrong}; row sums {rows}",
                               "every row sums to 1", f"def:{s.function}")
                 return

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from grader.checks import run_family
 from grader.checks.numeric import NumericCase, NumericSubject, matches, show
 from grader.paths import reference_function
@@ -17,6 +19,8 @@ class NumericPart:
 
     The expected values come from the exercise's reference solution, run in the grader
     (trusted code). `family` names the mistake checks that read the cases (e.g. "softmax").
+    Every call gets its own copy of its inputs (they cross the sandbox as data), so a function
+    that changes its arguments in place changes neither later inputs nor the expected values.
     """
 
     function: str
@@ -25,6 +29,14 @@ class NumericPart:
     reference: str
     family: str | None = None
 
+    def __post_init__(self):
+        # The same arrays serve every grading in this process: nothing may change them in place.
+        for group in self.cases.values():
+            for args in group:
+                for arg in args:
+                    if isinstance(arg, np.ndarray):
+                        arg.setflags(write=False)
+
     def _calls(self) -> dict[str, list[Call]]:
         """Per condition, a call for each of its argument tuples (each returns a number or an array)."""
         return {condition: [Call.of(self.function, f"{condition}{i}", args, NUMBERS) for i, args in enumerate(group)]
@@ -32,6 +44,10 @@ class NumericPart:
 
     def calls(self) -> list[Call]:
         return [call for group in self._calls().values() for call in group]
+
+    def conditions(self) -> tuple[str, ...]:
+        """The conditions evaluate sets: one per group of cases."""
+        return tuple(self.cases)
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
         implementation = reference_function(self.reference, self.function)

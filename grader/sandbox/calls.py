@@ -25,6 +25,7 @@ from grader.sandbox.protocol import (  # noqa: F401  (re-exported)
 MAX_MESSAGE_CHARS = 2_000
 MAX_TRACEBACK_CHARS = 8_000
 MAX_CONSTANTS = 100
+MAX_TEXT_CONSTANT_CHARS = 200_000  # a string constant, read whole (a free-text answer's words are counted)
 MAX_SHOWN_CHARS = 120  # a student's value quoted in a message
 
 
@@ -291,13 +292,17 @@ def _text(value: Any, limit: int, keep_end: bool = False) -> str:
 
 
 def decode_constants(raw: Any) -> dict[str, Any]:
-    """The module constants the child read, each decoded like a returned value (None when unreadable)."""
+    """The module constants the child read, each decoded like a returned value (None when unreadable);
+    a string constant may be longer than a returned string, up to MAX_TEXT_CONSTANT_CHARS."""
     if not isinstance(raw, dict):
         return {}
     constants = {}
     for name, value in itertools.islice(raw.items(), MAX_CONSTANTS):
         try:
-            decoded = PLAIN.check(wire.decode(value))
+            if isinstance(value, dict) and value.get("t") == "py" and isinstance(value.get("v"), str):
+                decoded = wire.text(value["v"], MAX_TEXT_CONSTANT_CHARS)
+            else:
+                decoded = PLAIN.check(wire.decode(value))
         except (wire.WireError, ContractError):
             decoded = None
         constants[_text(name, MAX_SHOWN_CHARS)] = decoded

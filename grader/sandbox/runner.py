@@ -2,6 +2,8 @@
 
 If the worker dies or hangs during one call, that call is recorded as failed and a
 fresh worker runs the calls after it, so one broken function costs only its own points.
+A function that timed out once is not called again for its other inputs: it has lost its
+points already, and an endless loop would otherwise cost its time limit once per input.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.calls import CRASHED, Call, Limits, Outcome
+from grader.sandbox.calls import CRASHED, TIMEOUT, Call, Limits, Outcome
 from grader.sandbox.server import Sandbox
 
 
@@ -48,5 +50,17 @@ def run_submission(source_path: Path, calls: list[Call], constants: list[str], l
             )
             for call in pending:
                 run.outcomes.setdefault(call.id, failure)
+        _skip_after_timeouts(pending, job.outcomes, run.outcomes)
         pending = [call for call in pending if call.id not in run.outcomes]
     return run
+
+
+def _skip_after_timeouts(pending: list[Call], finished: dict[str, Outcome], outcomes: dict[str, Outcome]) -> None:
+    """Give every pending call of a function that just timed out a timeout of its own, without calling it."""
+    timed_out = {call.function: finished[call.id] for call in pending
+                 if call.id in finished and finished[call.id].kind == TIMEOUT}
+    for call in pending:
+        first = timed_out.get(call.function)
+        if first is not None and call.id not in outcomes:
+            outcomes[call.id] = Outcome(False, kind=TIMEOUT, message=f"not called again for its other inputs after "
+                                                                     f"an earlier call timed out ({first.message})")
