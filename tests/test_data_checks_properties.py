@@ -3,25 +3,36 @@
 Random inputs of the kind the grader builds (class-sorted rows with an id column,
 train/test matrices with distinguishable statistics) are fed through correct and
 deliberately wrong student implementations. Correct code must produce no findings;
-each kind of mistake must be reported under its own id. No TensorFlow is needed.
+each kind of mistake must be reported under its own id. normalize is called as the grader
+calls it (three calls per trial), with every kind of scaler; the scaler examples of
+tests/examples/scalers.py are also graded through the real sandboxed process.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import textwrap
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
 
 from grader.checks import run_family
-from grader.checks.data import NormalizeSubject, NormalizeTrial, SplitSubject, SplitTrial, normalize_verdict
-from grader.datasets import traceable_classification
+from grader.checks.data import (
+    NormalizeCall, NormalizeSubject, NormalizeTrial, SplitSubject, SplitTrial, normalize_verdicts,
+)
+from grader.datasets import scaling_pair, traceable_classification
+from grader.exercises import load
+from grader.grading import grade_path
+from grader.parts.normalize import NormalizePart, repeated_rows, trial_inputs
 from grader.parts.split import InvalidReturn, trace_split
 from grader.sandbox import wire
+from grader.sandbox.server import Sandbox
+from tests.examples.scalers import PAIRS
 
 TEST_SIZE = 0.3
 SPLIT_ERRORS = {"test-set-overlap", "labels-misaligned", "wrong-test-size", "unshuffled-split", "split-not-reproducible"}
@@ -255,12 +266,16 @@ def scaling_inputs(draw):
     return X_train, X_test
 
 
-def normalize_ids(X_train, X_test, out):
-    out_train, out_test = (np.asarray(v, dtype=float) for v in through_wire(tuple(out)))
-    trial = NormalizeTrial(X_train, X_test, out_train, out_test)
+def normalize_ids(X_train, X_test, normalize, seed=0) -> set[str]:
+    """The normalize findings for a Python normalize, called as the grader calls it (its three calls of a trial)."""
+    calls = []
+    for args in trial_inputs(X_train, X_test, seed):
+        out_train, out_test = (np.asarray(v, dtype=float) for v in through_wire(tuple(normalize(*(a.copy() for a in args)))))
+        calls.append(NormalizeCall(*args, out_train, out_test))
+    trial = NormalizeTrial(*calls, repeated=repeated_rows(X_train, X_test))
     found = [f.id for f in run_family("normalize", NormalizeSubject((trial,)))]
-    assert found == ([] if normalize_verdict(trial)[0] is None else [normalize_verdict(trial)[0]])
-    return found
+    assert sorted(found) == sorted(normalize_verdicts(trial))
+    return set(found)
 
 
 def scale_with(stats, *sets):
@@ -272,71 +287,205 @@ def stats_of(x, ddof):
     return x.mean(axis=0), x.std(axis=0, ddof=ddof)
 
 
+SCALERS = {"StandardScaler": StandardScaler, "MinMaxScaler": MinMaxScaler, "RobustScaler": RobustScaler,
+           "MaxAbsScaler": MaxAbsScaler}
+NOT_STANDARDIZING = {"MinMaxScaler", "RobustScaler", "MaxAbsScaler", "hand-written min-max"}
+scalers = st.sampled_from([*SCALERS, "hand-written min-max"])
+
+
+def fitted_on(scaler: str, X: np.ndarray):
+    """The transform of a scaler fitted on X (a scikit-learn scaler, or min-max written by hand)."""
+    if scaler == "hand-written min-max":
+        low, high = X.min(axis=0), X.max(axis=0)
+        return lambda Z: (Z - low) / (high - low)
+    return SCALERS[scaler]().fit(X).transform
+
+
+def as_standardized(scaler: str, ids: set[str]) -> set[str]:
+    """The ids expected besides a train-statistics one: not-standardized exactly for the scalers that do not standardize."""
+    return ids | ({"not-standardized"} if scaler in NOT_STANDARDIZING else set())
+
+
 @PROPERTY
-@given(scaling_inputs(), st.sampled_from(["ddof0", "ddof1", "StandardScaler"]))
+@given(scaling_inputs(), st.sampled_from(["ddof0", "ddof1", "StandardScaler", "float32", "epsilon"]))
 def test_train_statistics_scaling_has_no_findings(data, how):
     X_train, X_test = data
-    if how == "StandardScaler":
-        scaler = StandardScaler().fit(X_train)
-        out = scaler.transform(X_train), scaler.transform(X_test)
-    else:
-        out = scale_with(stats_of(X_train, int(how[-1])), X_train, X_test)
-    assert normalize_ids(X_train, X_test, out) == []
+
+    def normalize(X_train, X_test):
+        if how == "StandardScaler":
+            scaler = StandardScaler().fit(X_train)
+            return scaler.transform(X_train), scaler.transform(X_test)
+        if how == "float32":
+            X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
+        mean, std = X_train.mean(axis=0), X_train.std(axis=0, ddof=1 if how == "ddof1" else 0)
+        std = std + 1e-8 * (how == "epsilon")
+        return (X_train - mean) / std, (X_test - mean) / std
+
+    assume(how != "float32" or (np.abs(X_train.mean(axis=0)) < 1e3 * X_train.std(axis=0)).all())  # float32 keeps the spread
+    assume(how != "epsilon" or (X_train.std(axis=0) > 1e-4).all())  # the epsilon a student adds is small next to the spread
+    assert normalize_ids(X_train, X_test, normalize) == set()
 
 
 @PROPERTY
-@given(scaling_inputs(), st.sampled_from(["test", "both"]), st.sampled_from([0, 1, "StandardScaler"]), st.booleans())
-def test_statistics_from_test_data_are_a_leak(data, source, ddof, only_for_test):
+@given(scaling_inputs(), scalers)
+def test_any_scaler_fitted_on_train_uses_train_statistics_only(data, scaler):
+    # A min-max (robust, max-abs) scaling fitted on X_train is right about which numbers it uses; X_test's
+    # values may fall outside [0, 1]. It may cost the standardization item, never the train-statistics one.
     X_train, X_test = data
-    fit_on = X_test if source == "test" else np.vstack([X_train, X_test])
-    if ddof == "StandardScaler":
-        scaler = StandardScaler().fit(fit_on)
-        stats = scaler.mean_, scaler.scale_
-    else:
-        stats = stats_of(fit_on, ddof)
-    if only_for_test and source == "both":
-        # train scaled correctly, test with the combined statistics
-        out = scale_with(stats_of(X_train, 0), X_train)[0], scale_with(stats, X_test)[0]
-    else:
-        out = scale_with(stats, X_train, X_test)
-    assert normalize_ids(X_train, X_test, out) == ["test-statistics-leak"]
+
+    def normalize(X_train, X_test):
+        transform = fitted_on(scaler, X_train)
+        return transform(X_train), transform(X_test)
+
+    assert normalize_ids(X_train, X_test, normalize) == as_standardized(scaler, set())
 
 
 @PROPERTY
-@given(scaling_inputs(), st.sampled_from([0, 1]), st.sampled_from([0, 1]), st.booleans())
-def test_each_set_scaled_with_its_own_statistics(data, ddof_train, ddof_test, use_sklearn):
+@given(scaling_inputs(), scalers, st.sampled_from(["test", "both"]))
+def test_any_scaler_fitted_with_test_rows_is_a_leak(data, scaler, source):
     X_train, X_test = data
-    if use_sklearn:
-        out = StandardScaler().fit_transform(X_train), StandardScaler().fit_transform(X_test)
-    else:
-        out = scale_with(stats_of(X_train, ddof_train), X_train)[0], scale_with(stats_of(X_test, ddof_test), X_test)[0]
-    assert normalize_ids(X_train, X_test, out) == ["scaled-separately"]
+
+    def normalize(X_train, X_test):
+        transform = fitted_on(scaler, X_test if source == "test" else np.vstack([X_train, X_test]))
+        return transform(X_train), transform(X_test)
+
+    assert normalize_ids(X_train, X_test, normalize) == as_standardized(scaler, {"test-statistics-leak"})
+
+
+@PROPERTY
+@given(scaling_inputs(), scalers)
+def test_train_set_right_test_set_with_both_sets_statistics_is_a_leak(data, scaler):
+    X_train, X_test = data
+
+    def normalize(X_train, X_test):
+        return fitted_on(scaler, X_train)(X_train), fitted_on(scaler, np.vstack([X_train, X_test]))(X_test)
+
+    assert normalize_ids(X_train, X_test, normalize) == as_standardized(scaler, {"test-statistics-leak"})
+
+
+@PROPERTY
+@given(scaling_inputs(), scalers)
+def test_any_scaler_fitted_on_each_set_is_scaled_separately(data, scaler):
+    X_train, X_test = data
+
+    def normalize(X_train, X_test):
+        return fitted_on(scaler, X_train)(X_train), fitted_on(scaler, X_test)(X_test)
+
+    assert normalize_ids(X_train, X_test, normalize) == as_standardized(scaler, {"scaled-separately"})
+
+
+@PROPERTY
+@given(scaling_inputs(), st.sampled_from([0, 1]), st.sampled_from([0, 1]))
+def test_each_set_standardized_with_its_own_statistics_is_scaled_separately(data, ddof_train, ddof_test):
+    X_train, X_test = data
+
+    def normalize(X_train, X_test):
+        return scale_with(stats_of(X_train, ddof_train), X_train)[0], scale_with(stats_of(X_test, ddof_test), X_test)[0]
+
+    assert normalize_ids(X_train, X_test, normalize) == {"scaled-separately"}
+
+
+@PROPERTY
+@given(scaling_inputs(), st.sampled_from(["train min-max", "fixed numbers"]))
+def test_test_set_scaled_with_other_numbers_than_train_set_is_scaled_separately(data, how):
+    X_train, X_test = data
+
+    def normalize(X_train, X_test):
+        if how == "fixed numbers":
+            return scale_with(stats_of(X_train, 0), X_train)[0], X_test / 100.0
+        return scale_with(stats_of(X_train, 0), X_train)[0], fitted_on("hand-written min-max", X_train)(X_test)
+
+    assert normalize_ids(X_train, X_test, normalize) == {"scaled-separately"}
 
 
 @PROPERTY
 @given(scaling_inputs(), st.booleans())
 def test_unchanged_inputs_are_no_normalization(data, train_scaled):
     X_train, X_test = data
-    out_train = scale_with(stats_of(X_train, 0), X_train)[0] if train_scaled else X_train.copy()
-    assert normalize_ids(X_train, X_test, (out_train, X_test.copy())) == ["no-normalization"]
 
+    def normalize(X_train, X_test):
+        return (scale_with(stats_of(X_train, 0), X_train)[0] if train_scaled else X_train), X_test
 
-@PROPERTY
-@given(scaling_inputs())
-def test_min_max_scaling_is_not_standardized(data):
-    X_train, X_test = data
-    lo, hi = X_train.min(axis=0), X_train.max(axis=0)
-    stats = _stat_sets(X_train, X_test)
-    assume(not any(_close((lo, hi - lo), s) for s in stats.values()))
-    out = (X_train - lo) / (hi - lo), (X_test - lo) / (hi - lo)
-    assert normalize_ids(X_train, X_test, out) == ["not-standardized"]
+    assert normalize_ids(X_train, X_test, normalize) == {"no-normalization"}
 
 
 @PROPERTY
 @given(scaling_inputs(), st.sampled_from(["test", "both"]))
 def test_train_mean_with_a_leaked_standard_deviation_is_a_leak(data, source):
     X_train, X_test = data
-    leaked_std = stats_of(X_test if source == "test" else np.vstack([X_train, X_test]), 0)[1]
-    assume(not any(np.allclose(leaked_std, X_train.std(axis=0, ddof=d), rtol=1e-2) for d in (0, 1)))
-    out = scale_with((X_train.mean(axis=0), leaked_std), X_train, X_test)
-    assert normalize_ids(X_train, X_test, out) == ["test-statistics-leak"]
+
+    def normalize(X_train, X_test):
+        leaked_std = stats_of(X_test if source == "test" else np.vstack([X_train, X_test]), 0)[1]
+        return scale_with((X_train.mean(axis=0), leaked_std), X_train, X_test)
+
+    assert normalize_ids(X_train, X_test, normalize) == {"test-statistics-leak"}
+
+
+@PROPERTY
+@given(scaling_inputs())
+def test_a_transform_that_is_not_a_shift_and_scale_is_not_standardized_only(data):
+    X_train, X_test = data
+
+    def normalize(X_train, X_test):
+        mean, std = stats_of(X_train, 0)
+        return np.cbrt((X_train - mean) / std), np.cbrt((X_test - mean) / std)
+
+    assert normalize_ids(X_train, X_test, normalize) == {"not-standardized"}
+
+
+def test_leaks_are_named_by_the_numbers_they_used():
+    X_train, X_test = scaling_pair(60, 30, 1)
+
+    def normalize(X_train, X_test):
+        transform = MinMaxScaler().fit(np.vstack([X_train, X_test])).transform
+        return transform(X_train), transform(X_test)
+
+    calls = [NormalizeCall(*args, *(np.asarray(v, float) for v in normalize(*args)))
+             for args in trial_inputs(X_train, X_test, 1)]
+    verdicts = normalize_verdicts(NormalizeTrial(*calls, repeated=repeated_rows(X_train, X_test)))
+    assert "the minimum and maximum of X_train and X_test together" in verdicts["test-statistics-leak"]
+    assert "the minimum and maximum of X_train and X_test together" in verdicts["not-standardized"]
+
+
+def test_the_other_sets_keep_positive_features_positive_and_move_every_statistic():
+    for n_train, n_test, seed in NormalizePart(rubric=()).inputs:
+        X_train, X_test = scaling_pair(n_train, n_test, seed)
+        (_, _), (_, new_test), (new_train, _) = trial_inputs(X_train, X_test, seed)
+        k = repeated_rows(X_train, X_test)
+        assert (new_test > 0).all() and (new_train > 0).all()  # a scaler taking logarithms still runs
+        assert np.array_equal(new_test[:k], X_test[:k]) and np.array_equal(new_test[k:2 * k], X_train[:k])
+        for old, new in ((X_test, new_test), (X_train, new_train),
+                         (np.vstack([X_train, X_test]), np.vstack([X_train, new_test])),
+                         (np.vstack([X_train, X_test]), np.vstack([new_train, X_test]))):
+            for statistic in (np.mean, np.std, np.median, np.min, np.max, lambda x, axis: np.abs(x).max(axis=axis)):
+                assert (np.abs(statistic(new, axis=0) - statistic(old, axis=0)) > 0.01 * X_train.std(axis=0)).all()
+
+
+# ----------------------------------------------------------- through the real sandbox
+
+IRIS = load("iris_net")
+NORMALIZE_ONLY = dataclasses.replace(IRIS, parts=tuple(p for p in IRIS.parts if isinstance(p, NormalizePart)), pass_mark=0)
+HEADER = "import numpy as np\n"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.mark.parametrize("which", ["bad", "good"])
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_scaler_examples_through_the_sandbox(sandbox, tmp_path, name, which):
+    pair = PAIRS[name]
+    source, expected = (pair.bad, pair.bad_ids) if which == "bad" else (pair.good, pair.good_ids)
+    path = tmp_path / "iris_net.py"
+    path.write_text(HEADER + textwrap.dedent(source))
+    exercise = grade_path(path, NORMALIZE_ONLY, sandbox)["exercises"][0]
+    assert exercise["errors"] == [] and "grader_error" not in exercise, exercise
+    assert {m["id"] for m in exercise["mistakes"]} == expected, [m["message"] for m in exercise["mistakes"]]
+    passed = {check["id"]: check["passed"] for check in exercise["checks"]}
+    assert passed["normalize-train-statistics"] == (which == "good")
+    assert passed["normalize-standardized"] == ("not-standardized" not in expected)
+    for mistake in exercise["mistakes"]:
+        assert "Expected:" in mistake["message"] and "Fix:" in mistake["message"] and mistake["line"] is not None
