@@ -40,14 +40,16 @@ def build_model(n_features, n_classes):  # one Dense layer called as often as al
     return model
 """),
     "parameters": ("digits", 1000, 32, """
-def build_model(n_features, n_classes):  # the most parameters digits allows, on the largest data set
-    units = (PARAMETERS - 10) // (64 + 1 + 10)
-    model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(units),
+def build_model(n_features, n_classes):  # the most parameters digits allows, in two hidden layers, on the largest data set
+    import math
+    b = n_features + 2 + n_classes  # (n_features + 1) u + (u + 1) u + (u + 1) n_classes = PARAMETERS
+    units = int((-b + math.sqrt(b * b + 4 * (PARAMETERS - n_classes))) / 2)
+    model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(units), keras.layers.Dense(units),
                               keras.layers.Dense(n_classes, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 """),
-    "parameters-batch-1": ("digits", 1000, 1, None),  # the same network, updated after every row
+    "parameters-batch-2": ("digits", 1000, 2, None),  # the same network, in the smallest batches one epoch allows
     "activations": ("digits", 1000, 100_000, """
 def build_model(n_features, n_classes):  # the most values per example, in one batch of every training row
     inputs = keras.Input((n_features,))

@@ -34,5 +34,9 @@ def build_model(n_features):
     One output unit with a sigmoid gives the probability of passing; binary cross-entropy
     is the loss for 0/1 labels. Put at least one hidden layer with a non-linear activation
     (relu) before it.
+
+    Size: the grader builds and trains the network itself, so it refuses one with more
+    than 1,500,000 parameters (weights and biases) or 32 layers, and trains a very large one
+    for fewer epochs than EPOCHS (a note then says so). Two hidden layers of 512 units are fine.
     """
     raise NotImplementedError("build_model: build and compile a yes/no network")

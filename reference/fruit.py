@@ -46,6 +46,10 @@ def build_model(n_features, n_classes):
     first; the output layer has one unit per class, and its activation must turn the scores
     into probabilities that sum to 1 (e.g. 80% mango, 15% apple, 5% orange): the grader
     checks the outputs of your trained network, not only its accuracy.
+
+    Size: the grader builds and trains the network itself, so it refuses one with more
+    than 1,500,000 parameters (weights and biases) or 32 layers, and trains a very large one
+    for fewer epochs than EPOCHS (a note then says so). Two hidden layers of 512 units are fine.
     """
     # BEGIN SOLUTION: build and compile a network whose outputs are class probabilities
     model = keras.Sequential([

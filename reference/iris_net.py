@@ -71,7 +71,8 @@ def output_activation(task):
 def build_model(n_features, n_classes):
     """Build and compile a Keras network for integer class labels 0..n_classes-1.
 
-    - Input: n_features numbers per row (use the argument, not the number 4).
+    - Input: n_features numbers per row, an input of shape (n_features,) (use the
+      argument, not the number 4).
     - At least one hidden Dense layer with a non-linear activation such as 'relu'.
     - An output layer with one unit per class and the activation that turns scores
       into class probabilities.
@@ -79,6 +80,10 @@ def build_model(n_features, n_classes):
       labels (sparse_categorical_crossentropy).
 
     Return the compiled model; do not train it, the grader does.
+
+    Size: the grader builds and trains the network itself, so it refuses one with more
+    than 1,500,000 parameters (weights and biases) or 32 layers, and trains a very large one
+    for fewer epochs than EPOCHS (a note then says so). Two hidden layers of 512 units are fine.
     """
     # BEGIN SOLUTION: build and compile a Keras model
     model = keras.Sequential([

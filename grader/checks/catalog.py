@@ -15,12 +15,14 @@ SEVERITIES = ("error", "warning")
 
 @dataclass(frozen=True)
 class Finding:
-    """One occurrence of a mistake: what was observed, what was expected."""
+    """One occurrence of a mistake: what was observed, what was expected, and its own fix where the
+    catalog's would be wrong for it (e.g. the likely cause of this network's underfitting)."""
 
     id: str
     observed: str
     expected: str
-    locate: str | None = None  # a hint for finding the student's line, e.g. "dense:1" or "call:compile"
+    locate: str | None = None  # a hint for finding the student's line (grader.source_lines.SourceIndex.locate)
+    fix: str | None = None  # None: the catalog's fix
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,13 @@ class Mistake:
     fix: str
     check: Callable[..., Iterable[Finding]]
 
+    def fix_for(self, finding: Finding) -> str:
+        """The fix for this occurrence: its own, or the catalog's."""
+        return finding.fix or self.fix
+
     def message(self, finding: Finding) -> str:
         """Observed, expected, fix: the order scikit-learn's estimator checks use."""
-        return f"{finding.observed}. Expected: {finding.expected}. Fix: {self.fix}"
+        return f"{finding.observed}. Expected: {finding.expected}. Fix: {self.fix_for(finding)}"
 
 
 CATALOG: dict[str, Mistake] = {}

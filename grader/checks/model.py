@@ -58,8 +58,8 @@ def no_hidden_layer(s: ModelSubject):
     title="Hidden layer without a non-linear activation",
     why="If we just use raw sums, neurons behave like linear regression: stacked linear layers collapse "
         "into one linear transformation, so the network can only learn straight lines however many "
-        "layers it has. On iris it may still score well, because iris is almost linearly separable; on "
-        "curved patterns it cannot.",
+        "layers it has. On data that is almost linearly separable it may still score well; on curved "
+        "patterns it cannot.",
     fix="give each hidden Dense layer a non-linear activation, e.g. activation='relu' "
         "(or add keras.layers.Activation('relu') right after it)",
 )
@@ -117,7 +117,8 @@ def wrong_output_units(s: ModelSubject):
     out = s.facts.output
     if out is not None and s.task == "binary" and out.units not in (1, 2):
         yield Finding("wrong-output-units", f"the output layer has {out.units} units for a yes/no task",
-                      "1 unit with sigmoid (or 2 units with softmax)", f"dense:{out.position}")
+                      "1 unit with sigmoid (or 2 units with softmax)", f"dense:{out.position}",
+                      fix="give the output layer one unit: keras.layers.Dense(1, activation='sigmoid')")
     if out is not None and s.task == "multiclass" and out.units != s.n_classes:
         yield Finding("wrong-output-units", f"the output layer has {out.units} unit(s) for {s.n_classes} classes",
                       f"{s.n_classes} units, one per class", f"dense:{out.position}")
@@ -137,21 +138,32 @@ def loss_label_mismatch(s: ModelSubject):
     loss, out = s.facts.loss, s.facts.output
     if not s.facts.compiled or loss is None or s.task not in ("multiclass", "binary"):
         return
+    reads = LOSS_READS.get(loss, f"the loss {loss} is not a loss for class labels")
+    labels = "0 or 1" if s.n_classes == 2 else f"integers 0..{s.n_classes - 1}"
     if s.task == "binary" and out is not None and out.units == 1:
         if loss != "binary_crossentropy":
-            yield Finding("loss-label-mismatch", f"a one-unit yes/no output is compiled with {loss}",
-                          "binary_crossentropy for 0/1 labels and one output unit", "call:compile")
+            yield Finding("loss-label-mismatch", f"{reads}, but the labels are {labels} with one output unit",
+                          "binary_crossentropy, the loss for one sigmoid output unit and 0/1 labels", "call:compile",
+                          fix="compile with loss='binary_crossentropy' (keep the one sigmoid output unit)")
         return
     if loss != "sparse_categorical_crossentropy":
-        hint = {
-            "categorical_crossentropy": "categorical cross-entropy, which expects one-hot labels",
-            "binary_crossentropy": "binary cross-entropy, which is for yes/no outputs",
-            "mean_squared_error": "mean squared error, a regression loss",
-            "mean_absolute_error": "mean absolute error, a regression loss",
-        }.get(loss, loss)
-        yield Finding("loss-label-mismatch", f"the model is compiled with {hint} for integer labels 0..{s.n_classes - 1}",
-                      "sparse_categorical_crossentropy" + (" (or one sigmoid unit with binary_crossentropy)"
-                                                           if s.task == "binary" else ""), "call:compile")
+        yield Finding("loss-label-mismatch", f"{reads}, but the labels are {labels}, one class id per row",
+                      "sparse_categorical_crossentropy, the loss for integer class labels", "call:compile",
+                      fix="compile with loss='sparse_categorical_crossentropy', which takes the class ids as they are"
+                          + (" (or use one sigmoid output unit with loss='binary_crossentropy')" if s.task == "binary" else ""))
+
+
+# What each loss takes, for the loss-label-mismatch message.
+LOSS_READS = {
+    "categorical_crossentropy": "categorical cross-entropy expects one-hot labels",
+    "sparse_categorical_crossentropy": "sparse categorical cross-entropy expects one output unit per class",
+    "binary_crossentropy": "binary cross-entropy expects one 0/1 label per output unit",
+    "mean_squared_error": "mean squared error is a regression loss: it treats the labels as numbers on a scale",
+    "mean_absolute_error": "mean absolute error is a regression loss: it treats the labels as numbers on a scale",
+    "huber": "the Huber loss is a regression loss: it treats the labels as numbers on a scale",
+    "hinge": "the hinge loss expects labels of -1 and 1",
+    "categorical_hinge": "the categorical hinge loss expects one-hot labels",
+}
 
 
 @mistake(
@@ -194,21 +206,40 @@ def logits_mismatch(s: ModelSubject):
 @mistake(
     "input-shape-mismatch", family="model", severity="error",
     title="Input shape does not match the features",
-    why="The input layer needs one slot per feature; a model declared for another number of features "
-        "cannot read the data at all.",
-    fix="declare the input from the argument: keras.Input(shape=(n_features,))",
+    why="The input layer needs one slot per feature: each row of the data is a flat list of n_features "
+        "numbers, so the input shape is (n_features,). A model declared for another number of features, "
+        "or for rows with an extra dimension such as (1, n_features) or (n_features, 1), does not take "
+        "those rows as they are.",
+    fix="declare the input from the argument, one number per feature: keras.Input(shape=(n_features,)) "
+        "(or input_shape=(n_features,) on the first Dense layer)",
 )
 def input_shape_mismatch(s: ModelSubject):
-    if s.facts.input_dim is not None and s.facts.input_dim != s.n_features:
-        yield Finding("input-shape-mismatch", f"the model expects {s.facts.input_dim} features per row but the data has {s.n_features}",
-                      f"an input of shape ({s.n_features},)", "call:Input")
+    declared = s.facts.input_shape
+    if declared is not None and not fits_rows(declared, s.n_features):
+        yield Finding("input-shape-mismatch",
+                      f"the model's input is declared with shape {shape_text(declared)}, but each row the grader "
+                      f"feeds it has shape ({s.n_features},): {s.n_features} features",
+                      f"an input of shape ({s.n_features},)", INPUT_LINE)
+
+
+INPUT_LINE = "input"  # where the input shape is declared (grader.source_lines)
+
+
+def fits_rows(declared: tuple[int | None, ...], n_features: int) -> bool:
+    """Whether a declared input shape takes rows of n_features numbers (a None dimension takes any size)."""
+    return len(declared) == 1 and declared[0] in (None, n_features)
+
+
+def shape_text(shape: tuple[int | None, ...]) -> str:
+    """A shape as Python writes a tuple: (4,), (1, 4), (None, 4)."""
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 @mistake(
     "hardcoded-shapes", family="model", severity="error",
     title="Sizes are hard-coded instead of taken from the arguments",
-    why="build_model must work for any data set it is given; a network with 4 inputs and 3 outputs "
-        "written in as numbers breaks on the next data set.",
+    why="build_model must work for any data set it is given; a network whose numbers of inputs and "
+        "outputs are written in as numbers breaks on the next data set, which has other sizes.",
     fix="use the n_features and n_classes arguments for the input shape and the output units",
 )
 def hardcoded_shapes(s: ModelSubject):
@@ -220,9 +251,11 @@ def hardcoded_shapes(s: ModelSubject):
             yield Finding("hardcoded-shapes", f"{call} failed: {probe.error}", f"{call} builds a model for those sizes", "def:build_model")
             return
         found = []
-        if facts.input_dim == s.n_features and probe.facts.input_dim not in (None, probe.n_features):
-            found.append(Finding("hardcoded-shapes", f"{call} expects {probe.facts.input_dim} input features",
-                                 f"{probe.n_features} input features", "call:Input"))
+        declared, probed = facts.input_shape, probe.facts.input_shape
+        if declared is not None and fits_rows(declared, s.n_features) and probed is not None \
+                and not fits_rows(probed, probe.n_features):
+            found.append(Finding("hardcoded-shapes", f"{call} declares an input of shape {shape_text(probed)}",
+                                 f"an input of shape ({probe.n_features},), one number per feature", INPUT_LINE))
         out = probe.facts.output
         if facts.output and facts.output.units == s.n_classes and out and out.units != probe.n_classes:
             found.append(Finding("hardcoded-shapes", f"{call} has {out.units} output units",
@@ -241,7 +274,10 @@ def hardcoded_shapes(s: ModelSubject):
 )
 def not_compiled(s: ModelSubject):
     if not s.facts.compiled:
-        yield Finding("not-compiled", "build_model returned a model that was never compiled", "a compiled model", "def:build_model")
+        binary = s.task == "binary" and s.facts.output is not None and s.facts.output.units == 1
+        yield Finding("not-compiled", "build_model returned a model that was never compiled", "a compiled model", "def:build_model",
+                      fix="call model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy']) "
+                          "before returning the model" if binary else None)
 
 
 @mistake(

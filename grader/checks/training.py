@@ -5,13 +5,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.checks.catalog import Finding, mistake
+from grader.checks.catalog import CATALOG, Finding, mistake
 
 # A loss more than this many times the untrained network's loss (about ln(n_classes) for
 # cross-entropy) means the updates overshoot, even if it later falls back.
 EXPLODING_FACTOR = 10.0
 # How far a row of outputs may be from a probability distribution (float32 softmax is within 1e-6).
 PROBABILITY_TOLERANCE = 1e-3
+# Keras's default learning rate per optimizer: a rate this many times smaller (larger) is named as
+# the likely cause of a network that does not learn (whose loss explodes).
+DEFAULT_LEARNING_RATES = {"sgd": 0.01, "adam": 0.001, "adamw": 0.001, "rmsprop": 0.001, "adagrad": 0.001,
+                          "adadelta": 0.001, "adamax": 0.001, "nadam": 0.001, "ftrl": 0.001, "lion": 0.001,
+                          "lamb": 0.001, "adafactor": 0.001}
+LEARNING_RATE_FACTOR = 10.0
+# Model mistakes that keep a network from learning the classes, named first as the cause of underfitting.
+LEARNING_BLOCKERS = ("wrong-output-units", "softmax-single-unit", "wrong-output-activation", "loss-label-mismatch",
+                     "logits-mismatch", "softmax-hidden-activation", "vanishing-gradient-risk")
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """How the grader trained the network and what the network is, to name the likely cause of a
+    network that does not learn instead of a list of everything that could be wrong."""
+
+    epochs: int  # trained, per seed
+    batches: int  # per epoch
+    asked_epochs: int  # EPOCHS as the student set it (after the grader's fixed caps, before the size's)
+    stub_epochs: int  # the stub's EPOCHS and BATCH_SIZE: enough training for the lesson's network
+    stub_batch_size: int
+    stub_batches: int  # per epoch, with the stub's BATCH_SIZE
+    optimizer: str | None = None  # lower-case class name
+    learning_rate: float | None = None
+    model_findings: tuple[Finding, ...] = ()  # the mistakes found in the network's structure
+    hidden_units: tuple[tuple[str, int, int], ...] = ()  # (name, units, position) of each hidden Dense layer
+    n_classes: int = 0
 
 
 @dataclass(frozen=True)
@@ -31,6 +58,7 @@ class TrainingSubject:
     test_outputs: np.ndarray | None = None  # (seeds, n_test, output units)
     probabilities: bool = False
     output_position: int | None = None  # the output Dense layer's index, to point at the student's line
+    setup: TrainingSetup | None = None  # None: the static advice
 
 
 @mistake(
@@ -51,6 +79,12 @@ def training_diverged(s: TrainingSubject):
     if bad:
         what = "became NaN or infinite" if broken.any() else \
             f"rose above {EXPLODING_FACTOR:g} times its value before training"
+        rate = _learning_rate(s.setup)
+        if rate is not None and rate[0] >= LEARNING_RATE_FACTOR * rate[1]:
+            yield Finding("training-diverged", f"in {bad} of {len(loss)} training runs the loss {what}; the likely cause: "
+                          f"{_rate_text(s.setup, rate, 'larger')}", "a loss that shrinks during training",
+                          _optimizer_line(s.setup), fix=_rate_fix(s.setup, rate))
+            return
         yield Finding("training-diverged", f"in {bad} of {len(loss)} training runs the loss {what}",
                       "a loss that shrinks during training", "call:compile")
 
@@ -59,7 +93,9 @@ def training_diverged(s: TrainingSubject):
     "underfitting", family="training", severity="error",
     title="The network does not learn the training data",
     why="If the accuracy on the very rows the network trains on stays low, it has not learned the "
-        "pattern: the learning rate may be tiny, the network too small, or the training budget too short.",
+        "pattern: the output or the loss may not fit the labels, the learning rate may be tiny, the "
+        "network too small, or the training too short. The message names the likely cause found in "
+        "this network.",
     fix="use the optimizer's default learning rate, a hidden layer of 8-16 relu units, and enough EPOCHS",
 )
 def underfitting(s: TrainingSubject):
@@ -68,8 +104,88 @@ def underfitting(s: TrainingSubject):
         return
     final = float(np.median(np.nan_to_num(acc[:, -1], nan=0.0)))
     if final < s.underfit_below:
-        yield Finding("underfitting", f"median training accuracy after the last epoch is {final:.2f}",
-                      f"at least {s.underfit_below:.2f} on the training rows", "call:compile")
+        observed = f"median training accuracy after the last epoch is {final:.2f}"
+        expected = f"at least {s.underfit_below:.2f} on the training rows"
+        cause = underfitting_cause(s.setup) if s.setup else None
+        if cause is None:
+            yield Finding("underfitting", observed, expected, "call:compile")
+        else:
+            text, fix, locate = cause
+            yield Finding("underfitting", f"{observed}; the likely cause: {text}", expected, locate, fix=fix)
+
+
+def underfitting_cause(setup: TrainingSetup) -> tuple[str, str, str] | None:
+    """The likeliest reason a network does not learn its training rows, found in the network and its
+    training: (what was found, its fix, where to point). None when nothing stands out."""
+    for blocker in LEARNING_BLOCKERS:
+        for finding in setup.model_findings:
+            if finding.id == blocker:
+                return (f"{finding.observed} ({finding.id}, above)",
+                        f"{CATALOG[finding.id].fix_for(finding)} (the fix of {finding.id})", finding.locate or "call:compile")
+    rate = _learning_rate(setup)
+    if rate is not None and rate[0] * LEARNING_RATE_FACTOR <= rate[1]:
+        return _rate_text(setup, rate, "smaller"), _rate_fix(setup, rate), _optimizer_line(setup)
+    updates, stub_updates = setup.epochs * setup.batches, setup.stub_epochs * setup.stub_batches
+    if updates < stub_updates:
+        trained = (f"{_n(setup.epochs, 'epoch')} of {_n(setup.batches, 'batch')}, {_n(updates, 'weight update')} in all, "
+                   f"where the exercise's EPOCHS = {setup.stub_epochs} and BATCH_SIZE = {setup.stub_batch_size} "
+                   f"give {stub_updates:,}")
+        if setup.epochs < setup.asked_epochs:
+            return (f"the grader trained it for only {trained}: a network this size costs the grader more per epoch "
+                    f"than your EPOCHS = {setup.asked_epochs} allow (see the note)",
+                    "use a smaller network, e.g. one or two hidden layers of 16 to 128 units, which the grader trains "
+                    "for all of its EPOCHS", "def:build_model")
+        return (f"it trained for {trained}",
+                f"set EPOCHS = {setup.stub_epochs} (the exercise's default) or more, and keep BATCH_SIZE at "
+                f"{setup.stub_batch_size} or less",
+                "assign:EPOCHS|call:compile")
+    narrow = [layer for layer in setup.hidden_units if layer[1] < setup.n_classes]
+    if narrow:
+        name, units, position = narrow[0]
+        return (f"hidden layer {name!r} has only {_n(units, 'unit')} for {setup.n_classes} classes, too few to tell them apart",
+                "give every hidden layer more units than there are classes, e.g. keras.layers.Dense(16, activation='relu')",
+                f"dense:{position}")
+    if setup.optimizer == "sgd":
+        return ("the optimizer is SGD, which needs far more weight updates than Adam to learn this network",
+                "use optimizer='adam', as the lesson does (or train for more EPOCHS)", _optimizer_line(setup))
+    return None
+
+
+def _learning_rate(setup: TrainingSetup | None) -> tuple[float, float] | None:
+    """(the network's learning rate, its optimizer's default) when both are known."""
+    if setup is None or setup.learning_rate is None or setup.optimizer not in DEFAULT_LEARNING_RATES:
+        return None
+    return setup.learning_rate, DEFAULT_LEARNING_RATES[setup.optimizer]
+
+
+def _rate_text(setup: TrainingSetup, rate: tuple[float, float], direction: str) -> str:
+    if rate[0] <= 0:
+        return f"the optimizer's learning rate is {rate[0]:g}, so the weights never move toward a lower loss"
+    ratio = max(rate) / min(rate)
+    times = f"{ratio:,.0f}" if ratio < 1e6 else f"{ratio:.0e}"
+    return (f"the optimizer's learning rate is {rate[0]:g}, {times} times {direction} than "
+            f"{_class_name(setup)}'s default {rate[1]:g}")
+
+
+def _rate_fix(setup: TrainingSetup, rate: tuple[float, float]) -> str:
+    return (f"use the default learning rate: optimizer='{setup.optimizer}', or "
+            f"keras.optimizers.{_class_name(setup)}(learning_rate={rate[1]:g})")
+
+
+def _optimizer_line(setup: TrainingSetup) -> str:
+    return f"call:{_class_name(setup)}|call:compile"
+
+
+def _class_name(setup: TrainingSetup) -> str:
+    """The optimizer's Keras class name, as the student writes it (keras.optimizers.SGD, Adam, RMSprop...)."""
+    names = {"sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "nadam": "Nadam", "adamax": "Adamax",
+             "adagrad": "Adagrad", "adadelta": "Adadelta", "adafactor": "Adafactor"}
+    return names.get(setup.optimizer or "", (setup.optimizer or "").capitalize())
+
+
+def _n(count: int, word: str) -> str:
+    plural = word + ("es" if word.endswith("ch") else "s")
+    return f"{count:,} {word if count == 1 else plural}"
 
 
 @mistake(

@@ -7,12 +7,14 @@ Sequential stack. Total over any JSON: a value of the wrong type reads as missin
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from grader.model.safe_config import shown
 
 NAME_CHARS = 100  # of a layer, loss or optimizer name as the facts keep it
+MAX_RANK = 8  # dimensions of a declared input, batch included (grader.model.size refuses more)
 
 ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu", "Softmax": "softmax"}
 LOSS_NAMES = {
@@ -55,12 +57,14 @@ class DenseFact:
 @dataclass(frozen=True)
 class ModelFacts:
     kind: str
-    input_dim: int | None
+    input_dim: int | None  # the last dimension of the declared input: the values the first layer reads per position
     dense: tuple[DenseFact, ...]
     compiled: bool
     loss: str | None
     from_logits: bool
     optimizer: str | None
+    input_shape: tuple[int | None, ...] | None = None  # the declared shape of one row (no batch dimension)
+    learning_rate: float | None = None  # the optimizer's, when it is a plain number (not a schedule)
 
     @property
     def hidden(self) -> tuple[DenseFact, ...]:
@@ -78,16 +82,23 @@ def model_facts(config: Any, compiled: bool = True) -> ModelFacts:
     compile_config = _dict(config.get("compile_config")) if compiled else {}
     loss, from_logits = _loss_facts(compile_config.get("loss"))
     optimizer = compile_config.get("optimizer")
+    learning_rate = None
     if isinstance(optimizer, dict):
+        rate = _dict(optimizer.get("config")).get("learning_rate")
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate):
+            learning_rate = float(rate)
         optimizer = optimizer.get("class_name")
+    shape = _input_shape(config, layers)
     return ModelFacts(
         kind=_text(config.get("class_name")),
-        input_dim=_input_dim(config, layers),
+        input_dim=shape[-1] if shape and isinstance(shape[-1], int) else None,
         dense=_dense_facts(layers),
         compiled=bool(compile_config),
         loss=loss,
         from_logits=from_logits,
         optimizer=_text(optimizer).lower() if optimizer else None,
+        input_shape=shape,
+        learning_rate=learning_rate,
     )
 
 
@@ -136,7 +147,8 @@ def activation_name(activation: Any) -> str:
     return _text(activation).lower()
 
 
-def _input_dim(config: dict, layers: list[dict]) -> int | None:
+def _input_shape(config: dict, layers: list[dict]) -> tuple[int | None, ...] | None:
+    """The shape of one row the model declares it takes (its first declared input shape, batch dropped)."""
     shapes = [_dict(config.get("config")).get("build_input_shape"), _dict(config.get("build_config")).get("input_shape")]
     for layer in layers:
         layer_config = _dict(layer.get("config"))
@@ -145,8 +157,9 @@ def _input_dim(config: dict, layers: list[dict]) -> int | None:
         if layer.get("class_name") != "InputLayer":
             break
     for shape in shapes:
-        if isinstance(shape, list) and shape and isinstance(shape[-1], int) and not isinstance(shape[-1], bool):
-            return shape[-1]
+        if isinstance(shape, list) and 2 <= len(shape) <= MAX_RANK and all(
+                dim is None or isinstance(dim, int) and not isinstance(dim, bool) for dim in shape[1:]):
+            return tuple(shape[1:])
     return None
 
 

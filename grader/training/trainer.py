@@ -26,6 +26,10 @@ class TrainingError(RuntimeError):
     """The model could not be trained on this data (e.g. its loss does not accept the labels)."""
 
 
+class TooMuchTraining(TrainingError):
+    """Even one epoch of the network is more training than WorkCaps allow; the message says the fix."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     X_train: np.ndarray
@@ -77,11 +81,36 @@ class WorkCaps:
     call_work: int = 150_000
 
     def epochs(self, size: ModelSize, epochs: int, rows: int, batch_size: int) -> int:
-        """The most epochs, up to `epochs`, that stay within all three caps (at least one)."""
+        """The most epochs, up to `epochs`, that stay within all three caps.
+
+        Raises TooMuchTraining when even one epoch is over a cap, with the fix: a larger batch
+        size when fewer batches would do, else a smaller network.
+        """
         steps = -(-rows // max(1, batch_size))
         per_epoch = (rows * (size.parameters + size.activations), steps * size.parameters, steps * size.calls)
         caps = (self.row_work, self.update_work, self.call_work)
-        return max(1, min(epochs, *(cap // max(1, used) for cap, used in zip(caps, per_epoch))))
+        affordable = min(epochs, *(cap // max(1, used) for cap, used in zip(caps, per_epoch)))
+        if affordable < 1:
+            raise TooMuchTraining(self._too_much(size, rows, batch_size, steps))
+        return affordable
+
+    def _too_much(self, size: ModelSize, rows: int, batch_size: int, steps: int) -> str:
+        """Why one epoch is too much, in the student's terms, and the fix."""
+        if rows * (size.parameters + size.activations) > self.row_work:
+            return (f"one pass of the {rows:,} training rows through a network of {size.parameters:,} parameters "
+                    f"is more training than the grader does (at most {self.row_work:,} row x parameter "
+                    f"operations per training run). Fix: use fewer units in the hidden layers")
+        most_steps = min(self.update_work // max(1, size.parameters), self.call_work // max(1, size.calls))
+        work = ("weight updates" if steps * size.parameters > self.update_work else "layer calls")
+        done, cap = ((steps * size.parameters, self.update_work) if work == "weight updates"
+                     else (steps * size.calls, self.call_work))
+        fix = ("use fewer units in the hidden layers" if most_steps < 1 else
+               f"set BATCH_SIZE to at least {-(-rows // most_steps)} (fewer, larger batches), or use fewer "
+               + ("units in the hidden layers" if work == "weight updates" else "layers"))
+        rows_each = f"{batch_size:,} row{'s' if batch_size > 1 else ''}"
+        return (f"one epoch of {steps:,} batches of {rows_each} for a network of {size.parameters:,} "
+                f"parameters and {size.calls:,} layer calls is {done:,} {work}, more than the grader does "
+                f"in a whole training run ({cap:,}). Fix: {fix}")
 
 
 def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset], seeds: tuple[int, ...],
@@ -114,7 +143,8 @@ def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset],
         raise RuntimeError(f"Keras built {compiled.model.count_params():,} parameters where the model's config "
                             f"describes {size.parameters:,}")
     _COMPILED[key] = compiled  # most recently used last
-    while len(_COMPILED) > CACHE_SIZE:
+    while len(_COMPILED) > 1 and (len(_COMPILED) > CACHE_SIZE or
+                                  sum(c.parameters for c in _COMPILED.values()) > CACHE_PARAMETERS):
         _COMPILED.popitem(last=False)
     try:
         initial, curves, outputs = compiled.run()
@@ -132,6 +162,9 @@ def train(architecture: dict, compile_config: dict, datasets: Sequence[Dataset],
 # signature; it starts every seed from the values a fresh build gives, so a repeat trains
 # exactly like the first time.
 CACHE_SIZE = 16
+# Each kept training holds its network, optimizer state and every seed's starting values (about 50 bytes
+# a parameter), so large networks are kept fewer: a worker's cache stays within a few hundred MB.
+CACHE_PARAMETERS = 3_000_000
 _COMPILED: OrderedDict[str, _Compiled] = OrderedDict()
 
 
@@ -180,15 +213,19 @@ class _Compiled:
         import keras
         import tensorflow as tf
 
-        starts = []
-        for seed, data in zip(seeds, datasets, strict=True):
+        stacked: list[np.ndarray] = []  # per variable: (seeds, ...), filled in place (a large network's weights are copied once)
+        for index, (seed, data) in enumerate(zip(seeds, datasets, strict=True)):
             keras.utils.set_random_seed(seed)  # each seed's fresh build gives that seed's starting values
             model = rebuild(architecture, data.X_train.shape[1])
             optimizer = rebuild_optimizer(compile_config, model)
             variables = [*model.variables, *optimizer.variables]
-            starts.append([v.numpy() for v in variables])
+            if not stacked:
+                stacked = [np.empty((len(seeds), *v.shape), np.dtype(v.dtype)) for v in variables]
+            for values, variable in zip(stacked, variables, strict=True):
+                values[index] = variable.numpy()
         self.model, self.optimizer, self.loss_fn, self.variables = model, optimizer, rebuild_loss(compile_config), variables
-        self.starts = [tf.constant(np.stack(values)) for values in zip(*starts)]  # per variable: (seeds, ...)
+        self.parameters = model.count_params()
+        self.starts = [tf.constant(values) for values in stacked]
         self.data = tuple(tf.constant(np.stack([getattr(d, name) for d in datasets]), dtype)
                           for name, dtype in (("X_train", tf.float32), ("y_train", tf.int32),
                                               ("X_test", tf.float32), ("y_test", tf.int32)))

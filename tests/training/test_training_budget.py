@@ -7,6 +7,7 @@ size caps is refused before Keras builds anything.
 from __future__ import annotations
 
 import json
+import re
 
 import keras
 import pytest
@@ -22,7 +23,7 @@ from grader.parts.model import ModelPart
 from grader.paths import load_reference
 from grader.training import trainer
 from grader.training.evidence import nonlinear_evidence
-from grader.training.trainer import TrainingError, WorkCaps
+from grader.training.trainer import TooMuchTraining, TrainingError, WorkCaps
 
 
 def part_of(exercise: str) -> ModelPart:
@@ -75,20 +76,27 @@ def test_more_training_than_the_budget_is_cut_to_fewer_epochs_with_a_note():
                      f"this size (195,010 parameters, 2 layer calls); trained for {epochs} epochs"]
 
 
-@given(st.integers(1, 200_000), st.integers(0, 40_000), st.integers(1, 64), st.integers(1, 10**9),
-       st.integers(1, 2_000), st.integers(1, 5_000))
+@given(st.integers(1, SizeCaps().parameters), st.integers(0, SizeCaps().activations), st.integers(1, SizeCaps().calls),
+       st.integers(1, 10**9), st.integers(1, 2_000), st.integers(1, 5_000))
 def test_the_epochs_are_the_most_within_every_cap(parameters, activations, calls, epochs, rows, batch):
     size = ModelSize(layers=calls, calls=calls, parameters=parameters, widest=1, activations=activations)
     caps = WorkCaps()
-    allowed = caps.epochs(size, epochs, rows, batch)
     steps = -(-rows // batch)
 
-    def within(e: int) -> bool:
+    def within(e: int, steps: int = steps) -> bool:
         return (e * rows * (parameters + activations) <= caps.row_work and e * steps * parameters <= caps.update_work
                 and e * steps * calls <= caps.call_work)
 
-    assert 1 <= allowed <= epochs
-    assert allowed == 1 or within(allowed)
+    if not within(1):
+        with pytest.raises(TooMuchTraining, match="Fix: ") as refused:
+            caps.epochs(size, epochs, rows, batch)
+        suggested = re.search(r"set BATCH_SIZE to at least ([\d,]+)", str(refused.value))
+        if suggested:  # the smallest batch size with which one epoch is within every cap
+            smallest = int(suggested.group(1).replace(",", ""))
+            assert within(1, -(-rows // smallest)) and not within(1, -(-rows // (smallest - 1)))
+        return
+    allowed = caps.epochs(size, epochs, rows, batch)
+    assert 1 <= allowed <= epochs and within(allowed)
     assert allowed == epochs or not within(allowed + 1)
 
 
@@ -105,13 +113,14 @@ def iris(seeds=(0,)):
     return datasets.training_splits("iris", seeds, 0.3)
 
 
-@pytest.mark.parametrize("units", [300_000, 10**9])
+@pytest.mark.parametrize("units", [1_000_000, 10**9])
 def test_the_trainer_refuses_a_model_over_the_caps_before_keras_builds_it(units):
     model = keras.Sequential([L.Dense(units), L.Dense(3, activation="softmax")])  # unbuilt: no weights yet
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     architecture, compile_config = strip_compile(json.loads(model.to_json()))
     cached = list(trainer._COMPILED)
-    with pytest.raises(TrainingError, match=r"the model has [\d,]+ parameters; this exercise allows at most 200,000"):
+    with pytest.raises(TrainingError, match=r"the model has [\d,]+ parameters \(weights and biases\); this exercise "
+                                            r"allows at most 1,500,000 .*Fix: use fewer units in the hidden layers"):
         trainer.train(architecture, compile_config, iris(), (0,), 1, 32)
     assert list(trainer._COMPILED) == cached  # nothing was built, so nothing was kept
 
@@ -127,7 +136,7 @@ def test_the_trainer_never_builds_a_config_whose_layers_do_not_fit_together(inpu
 
 
 def test_the_two_circles_evidence_holds_a_network_to_the_same_caps():
-    architecture, compile_config = strip_compile(mlp(2, 2, 100_000, activation=None))  # 500,002 parameters
+    architecture, compile_config = strip_compile(mlp(2, 2, 1_000_000, activation=None))  # 5,000,002 parameters
     cached = list(trainer._COMPILED)
     assert nonlinear_evidence(architecture, compile_config, {"dense"}, SizeCaps()) is None
     assert list(trainer._COMPILED) == cached
