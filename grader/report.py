@@ -1,29 +1,81 @@
 """The one structured report a grading produces. Every output format renders it; none recomputes it.
 
 It is plain data (dicts, lists, strings, numbers) so it crosses processes as JSON.
+
+Numbers that JSON cannot hold follow one rule, here: a float that is NaN or infinite (a loss curve
+that blew up, statistics of a student's values) is the string "NaN", "Infinity" or "-Infinity"
+(NON_FINITE: the spelling of protobuf's JSON mapping and of JavaScript). `submission_report` makes
+every report so, and `dumps` writes report data so wherever it goes as JSON (the report files, the
+gradebook, between bulk workers), so a report is the same data in memory and read back. Renderers
+read a number with `number` and show it with `format_number`.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 def submission_report(submission: str, exercises: list[dict[str, Any]], isolation: dict[str, Any]) -> dict[str, Any]:
     from grader import __version__
 
-    return {
+    return plain({
         "schema": SCHEMA_VERSION,
         "submission": submission,
         "grader_version": __version__,
         "graded_at": now(),
         "isolation": isolation,
         "exercises": exercises,
-    }
+    })
+
+
+def plain(value: Any) -> Any:
+    """`value` as a report holds it: every NaN or infinite float as its string in NON_FINITE, tuples as lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """Report data as strict JSON text, non-finite floats written by the rule above (a NaN or Infinity
+    literal is not JSON: browsers', jq's and Gradescope's parsers refuse it)."""
+    return json.dumps(plain(value), indent=indent, allow_nan=False)
+
+
+def number(value: Any) -> float | None:
+    """A number read from a report as a float (the strings of NON_FINITE as NaN and infinities);
+    None for anything that is not a number (None, other text, booleans)."""
+    if isinstance(value, str):
+        return NON_FINITE.get(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer past the float range
+        return math.inf if value > 0 else -math.inf
+
+
+def format_number(value: Any, spec: str = "g") -> str:
+    """A number from a report for people: `spec` for a finite one, "NaN", "inf" or "-inf" for the
+    others, "n/a" for a value that is not a number."""
+    if spec == "g" and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
+        return str(value)  # every digit (:g keeps six)
+    x = number(value)
+    if x is None:
+        return "n/a"
+    if not math.isfinite(x):
+        return "NaN" if math.isnan(x) else "inf" if x > 0 else "-inf"
+    return format(x + 0.0, spec)  # + 0.0: -0.0 is shown as 0
 
 
 def all_passed(report: dict[str, Any]) -> bool:
@@ -31,7 +83,7 @@ def all_passed(report: dict[str, Any]) -> bool:
 
 
 def write_json(report: dict[str, Any], path: Path | str) -> None:
-    text = json.dumps(report, indent=2, allow_nan=False)
+    text = dumps(report, indent=2)
     if str(path) == "-":
         print(text)
         return

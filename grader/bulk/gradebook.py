@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.report import dumps
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gradings (
     id             INTEGER PRIMARY KEY,
@@ -111,7 +113,7 @@ class Gradebook:
                  exercise["score"] if graded else None, exercise["max_score"] if exercise else None,
                  int(exercise["passed"]) if graded else None,
                  error[0] if error else None, error[1] if error else None,
-                 json.dumps(report, allow_nan=False) if report else None),
+                 dumps(report) if report else None),
             )
             grading = cursor.lastrowid
             if graded:

@@ -27,6 +27,7 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
     from grader.bulk.jobs import grade_job, start_sandbox
+    from grader.report import dumps
     from grader.sandbox.isolation import SandboxError
 
     try:
@@ -40,7 +41,7 @@ def main() -> None:
 
     answers.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
-        answers.write(json.dumps(grade_job(json.loads(line)), allow_nan=False) + "\n")
+        answers.write(dumps(grade_job(json.loads(line))) + "\n")  # the report's own rule for NaN and infinities
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ value also written as text or told apart by line style, so colour is never the o
 
 Every text a chart takes (titles, descriptions, labels: class, layer, exercise names can come from
 submissions) is written through `escape`: controls shown as escapes (grader.render.escape), then
-escaped for XML; numbers are formatted here.
+escaped for XML; numbers are formatted here. Values are numbers as a report holds them
+(grader.report: NaN and infinities may be strings): a chart draws the finite ones and says in words
+where the others are.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from html import escape as _xml_escape
 from typing import Any
 
 from grader.render.escape import visible
+from grader.report import format_number, number
 
 WIDTH, HEIGHT = 560, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 64
@@ -40,13 +43,29 @@ def _frame(title: str, description: str, body: list[str], height: int = HEIGHT) 
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if high <= low:
-        high = low + 1.0
-    raw = (high - low) / count
-    step = 10 ** math.floor(math.log10(raw))
+    # Computed so that no finite value can break it: high - low would overflow near the float maximum,
+    # and a range too narrow for a float power of ten is drawn like a flat line.
+    raw = high / count - low / count
+    if not raw > 1e-300:
+        high, raw = low + 1.0, 1.0 / count
+    step = 10.0 ** math.floor(math.log10(raw))
     step *= next(m for m in (1, 2, 2.5, 5, 10) if raw <= m * step)
     start = math.floor(low / step) * step
-    return [round(start + i * step, 10) for i in range(count + 3) if start + i * step <= high + step * 0.5]
+    if not math.isfinite(start):  # rounded down past the float minimum
+        start = low
+    ticks = (start + i * step for i in range(count + 3))
+    return [round(t, 10) for t in ticks if math.isfinite(t) and t <= high + step * 0.5]
+
+
+def _scale(low: float, high: float, top: float, height: float):
+    """The y coordinate of a value, for a plot from low (at top + height) to high (at top); in halves,
+    which cannot overflow near the float maximum."""
+    span = (high / 2 - low / 2) or 0.5
+
+    def y(v: float) -> float:
+        return top + height * (1 - (v / 2 - low / 2) / span)
+
+    return y
 
 
 def _y_axis(ticks: list[float], y, label: str) -> list[str]:
@@ -71,11 +90,14 @@ def _legend(entries: list[tuple[str, str, str]], top: float) -> tuple[list[str],
     return out, y
 
 
-def line_chart(title: str, description: str, series: list[tuple[str, list[float], str, str]], y_label: str,
+def line_chart(title: str, description: str, series: list[tuple[str, list[Any], str, str]], y_label: str,
                x_label: str = "epoch", y_range: tuple[float, float] | None = None,
                reference: tuple[float, str] | None = None) -> str:
-    """Series are (label, values, colour, dash style); negative or non-finite values are gaps."""
-    points = [v for _, values, _, _ in series for v in values if v is not None and math.isfinite(v) and v >= 0]
+    """Series are (label, values, colour, dash style); a missing value (None) is a gap. So is a value
+    that is NaN or infinite: the series' legend entry and the description then say where it first
+    became so and what it became, and a marked line on the chart shows that epoch."""
+    series = [(label, [number(v) for v in values], colour, style) for label, values, colour, style in series]
+    points = [v for _, values, _, _ in series for v in values if v is not None and math.isfinite(v)]
     low, high = y_range or (min(points, default=0.0), max(points, default=1.0))
     if reference:
         low, high = min(low, reference[0]), max(high, reference[0])
@@ -87,22 +109,22 @@ def line_chart(title: str, description: str, series: list[tuple[str, list[float]
     def x(i: float) -> float:
         return LEFT + plot_w * i / max(length - 1, 1)
 
-    def y(v: float) -> float:
-        return TOP + plot_h * (1 - (v - low) / ((high - low) or 1))
+    y = _scale(low, high, TOP, plot_h)
 
     body = _y_axis(ticks, y, y_label)
     for tick in _ticks(0, length - 1, 5):
-        if tick <= length - 1:
+        if tick <= length - 1 and float(tick).is_integer():  # epochs are whole: 1, 2, 3, never 1, 1, 2
             body.append(f'<text x="{x(tick):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{int(tick) + 1}</text>')
     body.append(f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - BOTTOM + 32}" text-anchor="middle">{escape(x_label)}</text>')
     if reference:
         value, label = reference
         body.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" class="reference"/>'
                     f'<text x="{WIDTH - RIGHT - 4}" y="{y(value) - 5:.1f}" text-anchor="end">{escape(label)}</text>')
-    for _, values, colour, style in series:
+    entries, broken, markers = [], {}, {}
+    for label, values, colour, style in series:
         segments, current = [], []
         for i, v in enumerate(values):
-            if v is None or not math.isfinite(v) or v < 0:
+            if v is None or not math.isfinite(v):
                 segments, current = segments + [current], []
             else:
                 current.append(f"{x(i):.1f},{y(min(max(v, low), high)):.1f}")
@@ -110,13 +132,50 @@ def line_chart(title: str, description: str, series: list[tuple[str, list[float]
             if segment:
                 body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" stroke-width="1.8" '
                             f'stroke-dasharray="{DASHES[style]}"/>')
-    legend, last = _legend([(label, colour, style) for label, _, colour, style in series], HEIGHT - BOTTOM + 52)
+        end = _non_finite(values, x_label)
+        if end is None:
+            entries.append((label, colour, style))
+            continue
+        index, first, what = end
+        entries.append((f"{label} ({what})", colour, style))
+        broken.setdefault(what, []).append(label)
+        markers.setdefault(index, set()).add(format_number(first))
+    for index, kinds in sorted(markers.items()):  # one marked line per epoch where a series stopped being finite
+        body.append(f'<line x1="{x(index):.1f}" y1="{TOP}" x2="{x(index):.1f}" y2="{HEIGHT - BOTTOM}" '
+                    f'class="non-finite"/><text x="{x(index) + 3:.1f}" y="{TOP + 10}" class="non-finite">'
+                    f'{escape(" / ".join(sorted(kinds)))}</text>')
+    if not points and series:
+        body.append(f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" text-anchor="middle">'
+                    f'no finite value to draw</text>')
+    if broken:
+        description += " Not finite: " + "; ".join(f"{_and(labels)} {what}" for what, labels in broken.items()) + "."
+    legend, last = _legend(entries, HEIGHT - BOTTOM + 52)
     return _frame(title, description, body + legend, height=int(last) + 10)
 
 
-def bar_chart(title: str, description: str, categories: list[str], groups: list[tuple[str, list[float | None]]],
+def _non_finite(values: list[float | None], x_label: str) -> tuple[int, float, str] | None:
+    """Where a series first stops being finite: (index, that value, what it became and when, e.g.
+    "became infinite at epoch 1, then NaN at epoch 2"); None when it never does."""
+    changes: dict[str, int] = {}
+    for i, v in enumerate(values):
+        if v is not None and not math.isfinite(v):
+            changes.setdefault("NaN" if math.isnan(v) else "infinite" if v > 0 else "minus infinity", i)
+    if not changes:
+        return None
+    index = min(changes.values())
+    became = ", then ".join(f"{word} at {x_label} {i + 1}" for word, i in changes.items())
+    return index, values[index], f"became {became}"
+
+
+def _and(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def bar_chart(title: str, description: str, categories: list[str], groups: list[tuple[str, list[Any]]],
               y_label: str, reference: tuple[float, str] | None = None, value_format: str = "{:g}") -> str:
-    """Grouped bars, one group per category, each bar labelled with its value."""
+    """Grouped bars, one group per category, each bar labelled with its value ("n/a" for None, "NaN" or
+    "inf" for a value that is not finite, written where its bar would start)."""
+    groups = [(label, [number(v) for v in vs]) for label, vs in groups]
     values = [v for _, vs in groups for v in vs if v is not None and math.isfinite(v)]
     low, high = min(values + [0.0]), max(values + [0.0])
     if reference:
@@ -125,8 +184,7 @@ def bar_chart(title: str, description: str, categories: list[str], groups: list[
     low, high = min(low, ticks[0]), max(high, ticks[-1])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def y(v: float) -> float:
-        return TOP + plot_h * (1 - (v - low) / ((high - low) or 1))
+    y = _scale(low, high, TOP, plot_h)
 
     body = _y_axis(ticks, y, y_label)
     slot = plot_w / max(len(categories), 1)
@@ -137,7 +195,8 @@ def bar_chart(title: str, description: str, categories: list[str], groups: list[
             v = vs[c] if c < len(vs) else None
             left = LEFT + slot * c + slot * 0.1 + bar * g
             if v is None or not math.isfinite(v):
-                body.append(f'<text x="{left + bar / 2:.1f}" y="{y(0) - 4:.1f}" text-anchor="middle">n/a</text>')
+                body.append(f'<text x="{left + bar / 2:.1f}" y="{y(0) - 4:.1f}" text-anchor="middle">'
+                            f'{format_number(v)}</text>')
                 continue
             top, bottom = sorted((y(v), y(0)))
             body.append(f'<rect x="{left:.1f}" y="{top:.1f}" width="{bar * 0.92:.1f}" height="{max(bottom - top, 0.5):.1f}" '

@@ -56,3 +56,23 @@ def test_mistakes_and_errors_are_present_and_navigable(browser, reports, tmp_pat
     assert error.is_visible() and "cannot scale" in error.locator("pre.traceback").inner_text()
     assert problems == []
     page.close()
+
+
+def test_a_loss_that_became_nan_is_drawn_and_said_on_a_phone(browser, tmp_path):
+    from grader.report import submission_report
+    from tests.harness import grade_source
+    from tests.test_non_finite import TO_NAN  # the lesson's network with SGD at learning rate 50
+
+    report = submission_report("students/nan/iris_net.py", [grade_source(TO_NAN)], {"level": "bubblewrap",
+                                                                                    "protections": []})
+    page, problems, _ = open_report(browser, report, tmp_path / "nan.html", "phone")
+    chart = page.get_by_test_id("chart-loss")
+    chart.scroll_into_view_if_needed()
+    assert problems == [] and chart.is_visible()
+    marker = chart.locator("text.non-finite")
+    assert marker.text_content() == "NaN" and marker.is_visible()
+    assert "seed 0 train (became NaN at epoch" in chart.locator("svg").text_content()
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") < 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    chart.screenshot(path=str(ARTIFACTS / "browser-loss-nan-phone.png"))
+    page.close()
