@@ -13,6 +13,12 @@ from grader.paths import load_reference
 from grader.spec import Exercise
 from grader.training.trainer import train
 
+SAFE_MARGIN = 0.02  # the least margin to the accuracy threshold that leaves room for correct variants
+
+
+class NothingToCalibrate(ValueError):
+    """The exercise has no network (no ModelPart), so it has no accuracy threshold to calibrate."""
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -42,12 +48,16 @@ class Calibration:
 
     @property
     def passed(self) -> bool:
-        """The reference clears every calibrated condition on every group of seeds."""
-        return all(m is None or m > 0 for m in (self.margin, self.baseline_margin, self.overfit_margin))
+        """The reference clears the threshold by SAFE_MARGIN and every other calibrated condition, on every group."""
+        return self.margin > SAFE_MARGIN and all(m is None or m > 0 for m in (self.baseline_margin, self.overfit_margin))
 
 
 def calibrate(exercise: Exercise, n_seeds: int = 30) -> Calibration:
-    part = next(p for p in exercise.parts if isinstance(p, ModelPart))
+    """Train the exercise's reference network on n_seeds seeds; NothingToCalibrate when it has no network."""
+    part = next((p for p in exercise.parts if isinstance(p, ModelPart)), None)
+    if part is None:
+        raise NothingToCalibrate(f"{exercise.name} has no network to calibrate: calibrate trains an exercise's "
+                                 "reference network to check its accuracy threshold")
     module = load_reference(exercise.name)
     config = json.loads(getattr(module, part.function)(*part.args(part.n_features, part.n_classes)).to_json())
     architecture, compile_config = strip_compile(config)
@@ -85,7 +95,8 @@ def describe(c: Calibration) -> str:
         "test accuracy per seed: min {:.3f}  p5 {:.3f}  median {:.3f}  p95 {:.3f}  max {:.3f}".format(*q),
         f"graded statistic (median of {k} seeds) over {len(c.statistic)} groups: "
         f"min {c.statistic.min():.3f}  median {np.median(c.statistic):.3f}",
-        f"threshold {c.threshold:.3f}: margin {c.margin:+.3f} " + ("(safe)" if c.margin > 0.02 else "(TOO TIGHT: lower the threshold)"),
+        f"threshold {c.threshold:.3f}: margin {c.margin:+.3f} "
+        + ("(safe)" if c.margin > SAFE_MARGIN else f"(TOO TIGHT, {SAFE_MARGIN:.2f} needed: lower the threshold)"),
     ]
     if c.gap is not None:
         lines.append(f"train - test accuracy gap (median of {k} seeds): median {np.median(c.gap):.3f}  max {c.gap.max():.3f}"

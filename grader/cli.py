@@ -115,10 +115,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _exercise(name: str):
     from grader.exercises import UnknownExercise, load
+    from grader.spec import SpecError
 
     try:
         return load(name)
-    except UnknownExercise as exc:
+    except (UnknownExercise, SpecError) as exc:
         raise UsageError(str(exc)) from None
 
 
@@ -322,11 +323,19 @@ def _explain(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from grader.calibration import calibrate, describe
+    """Exit 0 when the reference clears every calibrated condition with room to spare, 1 otherwise."""
+    from grader.calibration import NothingToCalibrate, calibrate, describe
 
     if args.seeds < 3:
         raise UsageError("--seeds must be at least 3")
-    result = calibrate(_exercise(args.exercise), args.seeds)
+    try:
+        result = calibrate(_exercise(args.exercise), args.seeds)
+    except NothingToCalibrate as exc:
+        from grader.exercises import load, names
+        from grader.parts.model import ModelPart
+
+        networks = [n for n in names() if any(isinstance(p, ModelPart) for p in load(n).parts)]
+        raise UsageError(f"{exc}; exercises with a network: {', '.join(networks)}") from None
     print(describe(result))
     return 0 if result.passed else 1
 

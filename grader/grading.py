@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks import CATALOG
+from grader.parts.answers import free_text
 from grader.report import submission_report
 from grader.sandbox.calls import SYNTAX_ERROR, TOO_LARGE, Outcome
 from grader.sandbox.isolation import SandboxError
 from grader.sandbox.runner import run_submission
 from grader.sandbox.server import Sandbox
 from grader.source_lines import UNPARSEABLE, SourceIndex, parse
-from grader.spec import Exercise, FunctionError, ManualItem, PartResult
+from grader.spec import Exercise, FunctionError, ManualItem, PartResult, RubricItem
 from grader.training import warmup
 
 
@@ -48,8 +49,8 @@ def grader_fault(exercise: Exercise, exc: Exception) -> dict[str, Any]:
     """The report of an exercise the grader failed to grade: no checks, no score, the grader's traceback."""
     return {
         "exercise": exercise.name, "title": exercise.title, "score": 0, "max_score": exercise.max_score,
-        "pass_mark": exercise.pass_mark, "passed": False, "checks": [], "mistakes": [], "errors": [],
-        "notes": [], "details": {}, "source": "", "manual": [],
+        "pass_mark": exercise.pass_mark, "passed": False, "failed_required": [], "failed_required_message": "",
+        "checks": [], "mistakes": [], "errors": [], "notes": [], "details": {}, "source": "", "manual": [],
         "grader_error": {"message": f"{type(exc).__name__}: {exc}",
                          "traceback": "".join(traceback.format_exception(exc))},
     }
@@ -111,7 +112,7 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
                 "id": finding.id, "severity": entry.severity, "title": entry.title,
                 "message": entry.message(finding), "function": result.function,
                 "line": index.locate(result.function, finding.locate),
-                "why": entry.why, "fix": entry.fix,
+                "why": entry.why, "fix": entry.fix_for(finding),
                 "checks": [item.id for item in part.rubric if finding.id in item.mistakes],  # the points it cost
             })
         errors += [_error_dict(e) for e in result.errors]
@@ -122,7 +123,7 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
     return {
         "exercise": exercise.name, "title": exercise.title,
         "score": score, "max_score": exercise.max_score, "pass_mark": exercise.pass_mark,
-        "passed": score >= exercise.pass_mark,
+        **verdict(score, exercise.pass_mark, checks),
         "checks": checks, "mistakes": mistakes, "errors": errors, "notes": notes, "details": details,
         "source": source[:MAX_SOURCE_CHARS],  # for feedback that quotes the student's own lines
         "manual": [_manual(item, constants.get(item.constant)) for item in exercise.manual],
@@ -130,13 +131,41 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
 
 
 def _manual(item: ManualItem, answer: Any) -> dict[str, Any]:
-    """A free-text answer as the instructor will read it; the grader only records it."""
-    text = answer.strip()[:MAX_ANSWER_CHARS] if isinstance(answer, str) else ""
-    return {"id": item.constant, "title": item.title, "points": item.points, "answer": text,
-            "words": len(text.split()), "status": "needs manual grading" if text else "not answered"}
+    """A free-text answer as the instructor will read it; the grader only records it.
+
+    Its words are counted in the whole answer; the report keeps its first MAX_ANSWER_CHARS
+    characters, and a cut answer ends with a line saying so (shown wherever the answer is).
+    """
+    written = free_text(answer)
+    cut = written.chars > MAX_ANSWER_CHARS
+    kept = written.text[:MAX_ANSWER_CHARS]
+    if cut:
+        kept += (f"\n[... cut here: the answer has {written.chars:,} characters; "
+                 f"this report keeps the first {MAX_ANSWER_CHARS:,}]")
+    return {"id": item.constant, "title": item.title, "points": item.points, "answer": kept,
+            "words": written.words, "chars": written.chars, "cut": cut, "note": written.note,
+            "status": "needs manual grading" if written.text else "not answered"}
 
 
-def _check(item, result: PartResult) -> dict[str, Any]:
+def verdict(score: float, pass_mark: float, checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether the exercise's goal was reached: the score reaches the pass mark and no required check
+    failed (a missed required check fails it whatever the score; its points still count)."""
+    missed = [c for c in checks if c["required"] and not c["passed"]]
+    return {"passed": score >= pass_mark and not missed, "failed_required": [c["id"] for c in missed],
+            "failed_required_message": _required_message(missed)}
+
+
+def _required_message(missed: list[dict[str, Any]]) -> str:
+    """Why an exercise failed whatever its score, in one sentence every format shows ('' when nothing is missed)."""
+    if not missed:
+        return ""
+    which = "a required check" if len(missed) == 1 else f"{len(missed)} required checks"
+    listed = "; ".join(f"{check['title']} ({check['id']})" for check in missed)
+    return (f"{which} failed: {listed}. The exercise passes only when its score reaches the pass mark "
+            "and every required check passes.")
+
+
+def _check(item: RubricItem, result: PartResult) -> dict[str, Any]:
     blocking = [f for f in result.findings if f.id in item.mistakes and CATALOG[f.id].severity == "error"]
     unmet = [name for name in item.requires if not result.conditions.get(name, False)]
     passed = result.ran and not blocking and not unmet
@@ -148,7 +177,8 @@ def _check(item, result: PartResult) -> dict[str, Any]:
     else:
         message = "; ".join(result.messages[name] for name in item.requires if name in result.messages) or "ok"
     return {"id": item.id, "title": item.title, "function": result.function, "passed": passed,
-            "points": item.points if passed else 0, "max_points": item.points, "message": message}
+            "points": item.points if passed else 0, "max_points": item.points, "required": item.required,
+            "message": message}
 
 
 def _error_dict(error: FunctionError) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from grader.grading import NOT_RUN
+from grader.grading import NOT_RUN, verdict
 from grader.render.escape import visible
 from grader.report import submission_report
 from grader.spec import Exercise
@@ -32,13 +32,14 @@ def missing_exercise(exercise: Exercise, submission: Path) -> dict[str, Any]:
     """The exercise report of a declared exercise the submission does not hold."""
     name = exercise.name
     checks = [{"id": item.id, "title": item.title, "function": part.function, "passed": False, "points": 0,
-               "max_points": item.points, "message": f"{part.function} could not be graded: {name}.py or "
-                                                     f"{name}.ipynb not found"}
+               "max_points": item.points, "required": item.required,
+               "message": f"{part.function} could not be graded: {name}.py or {name}.ipynb not found"}
               for part in exercise.parts for item in part.rubric]
     error = {"function": "<module>", "kind": MISSING, "message": missing_message(name, submission), "traceback": ""}
     return {
         "exercise": name, "title": exercise.title, "score": 0, "max_score": exercise.max_score,
-        "pass_mark": exercise.pass_mark, "passed": False,  # also when the pass mark is 0
+        "pass_mark": exercise.pass_mark, **verdict(0, exercise.pass_mark, checks),
+        "passed": False,  # also when the pass mark is 0 and nothing is required
         "checks": checks, "mistakes": [], "errors": [error], "notes": [], "details": {}, "source": "",
         "manual": [{"id": item.constant, "title": item.title, "points": item.points, "answer": "", "words": 0,
                     "status": "not answered"} for item in exercise.manual],

@@ -3,7 +3,6 @@ import pytest
 
 from grader.exercises import load
 from grader.grading import grade_path
-from grader.sandbox.server import Sandbox
 from tests.harness import REFERENCE, ROOT, reference_with
 
 IRIS = load("iris_net")
@@ -11,17 +10,9 @@ FUNCTIONS = {"split_data", "normalize", "output_activation", "build_model"}
 
 
 @pytest.fixture(scope="module")
-def warm():
-    with Sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def grade(tmp_path, warm):
-    def grade(source: str) -> dict:
-        path = tmp_path / "iris_net.py"
-        path.write_text(source)
-        return grade_path(path, IRIS, warm)["exercises"][0]
+def grade(grade_report):
+    def grade(source: str, exercise=IRIS) -> dict:
+        return grade_report(source, exercise)["exercises"][0]
     return grade
 
 

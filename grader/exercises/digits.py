@@ -30,6 +30,10 @@ SPEC = Exercise(
             # 100% on the training
             # images while its test accuracy holds. The warning (0.1, as on fruit) is a safety net here.
             overfit_gap=0.1,
+            # Required: model-compiled and model-accuracy, as in every model exercise. model-beats-baseline is not:
+            # the threshold already asks for a network that works, and a tie with logistic regression is decided
+            # by a few test digits (32 relu units sit at the edge, -0.010), so requiring it would fail correct
+            # smaller networks on a coin toss; it keeps its 25 points.
             rubric=model_rubric(compiled=5, hidden=15, output=10, loss=10, any_shape=5, accuracy=30, extra=(
                 Item("model-beats-baseline", "At least as accurate as logistic regression on the same splits", 25,
                      ("training-diverged", "underfitting"), requires=("baseline",)),

@@ -24,6 +24,8 @@ SPEC = Exercise(
             # (median 0.015); a 128-128 network trained 600 epochs in batches of 8 memorizes the overlapping
             # fruits: 0.132 on the graded seeds.
             overfit_gap=0.1,
+            # Required: model-compiled and model-accuracy, as in every model exercise. model-probabilities is not:
+            # a logits network that classifies the fruits works, and loses only those 13 points (see above).
             rubric=model_rubric(compiled=5, hidden=12, output=12, loss=8, any_shape=5, accuracy=20, extra=(
                 Item("model-probabilities", "The trained network's outputs are probabilities that sum to 1", 13,
                      ("outputs-not-probabilities",), requires=("probabilities",)),

@@ -22,6 +22,10 @@ class ChoicePart:
     mistake: str
     function: str
 
+    def conditions(self) -> tuple[str, ...]:
+        """One per input: whether its answer was accepted."""
+        return tuple(self.accepted)
+
     def calls(self) -> list[Call]:
         """One call per input, its only argument; every answer must be a string or None."""
         return [Call.of(self.function, key, (key,), TEXT_OR_NONE) for key in self.accepted]

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from grader.checks import run_family
+from grader.checks import CATALOG, run_family
 from grader.checks.model import ModelSubject, Probe
-from grader.checks.training import TrainingSubject
+from grader.checks.training import TrainingSetup, TrainingSubject
 from grader.model.facts import ModelFacts, model_facts
 from grader.model.safe_config import UnsafeModel, shown, strip_compile, validate
 from grader.model.size import ModelSize, SizeCaps, UnbuildableModel, model_size
@@ -18,6 +19,9 @@ from grader.spec import FunctionError, PartResult, RubricItem, failure
 from grader.training.trainer import WorkCaps
 
 EVIDENCE_FOR = {"linear-hidden-activation"}  # mistakes that iris accuracy cannot show
+# Mistakes that keep Keras from training a network on the data at all, the likeliest first: when
+# training fails, the accuracy item names the one found instead of Keras's words about the grader's data.
+TRAINING_BLOCKERS = ("input-shape-mismatch", "wrong-output-units", "loss-label-mismatch")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class TrainingBudget:
     max_steps: int = 60_000  # epochs x batches per epoch, per seed
     model: SizeCaps = SizeCaps()  # the largest network the grader builds: a larger one is refused
     work: WorkCaps = WorkCaps()  # the most training per seed: more lowers the epochs
+    # The two-circles evidence trains two networks the student's size: each gets a quarter of the work,
+    # so that a large network's evidence costs at most half its own training (a small one's is unchanged).
+    evidence: WorkCaps = WorkCaps(row_work=7_500_000_000, update_work=250_000_000, call_work=37_500)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,9 @@ class ModelPart:
     underfit_below: float
     function: str = "build_model"
     task: str = "multiclass"
-    probes: tuple[tuple[int, int], ...] = ((7, 5), (2, 2))  # (2, 2) also serves the two-circles evidence
+    # Other sizes than the graded call's, each its own call; a (2, 2) network, probe or graded call, also
+    # serves the two-circles evidence.
+    probes: tuple[tuple[int, int], ...] = ((7, 5), (2, 2))
     reference: str | None = None  # the exercise whose reference network is shown beside the student's
     arguments: tuple[str, ...] = ("n_features", "n_classes")  # what build_model takes
     class_names: tuple[str, ...] = ()
@@ -98,8 +107,9 @@ class ModelPart:
             result.details["reference_layers"] = [dict(row) for row in reference]
         result.details["loss"] = facts.loss
         self._train(network, constants, result)
-        if any(f.id in EVIDENCE_FOR for f in result.findings) and (2, 2) in probes:
-            evidence = self._evidence(probes[2, 2])
+        circles = probes.get((2, 2)) or (network if (self.n_features, self.n_classes) == (2, 2) else None)
+        if any(f.id in EVIDENCE_FOR for f in result.findings) and circles is not None:
+            evidence = self._evidence(circles)
             if evidence:
                 result.details["evidence"] = evidence
         return result
@@ -133,7 +143,7 @@ class ModelPart:
         architecture, compile_config = strip_compile(probe.config)
         if not linear or not isinstance(compile_config, dict) or not compile_config or probe.size is None:
             return None
-        return nonlinear_evidence(architecture, compile_config, linear, self.budget.model, self.budget.work)
+        return nonlinear_evidence(architecture, compile_config, linear, self.budget.model, self.budget.evidence)
 
     def _probes(self, built: dict[tuple[int, int], Outcome], networks: dict[tuple[int, int], Network]):
         for (f, c), probe in built.items():
@@ -180,9 +190,35 @@ class ModelPart:
             result.conditions[condition] = False
             result.messages[condition] = message
 
+    def _cannot_train(self, result: PartResult, reason: str, rows: int | None = None) -> None:
+        """The network could not be trained: because of the mistake found in it that explains why, when
+        there is one (Keras's own words are about the grader's data, not the student's code)."""
+        cause = next((f for blocker in TRAINING_BLOCKERS for f in result.findings if f.id == blocker), None)
+        if cause is not None:
+            message = (f"not trained: the network cannot be trained because of {cause.id}: {cause.observed}. "
+                       f"Fix: {CATALOG[cause.id].fix_for(cause)}; then the grader can train it")
+        else:
+            labels = "0 or 1" if self.n_classes == 2 else f"the integers 0..{self.n_classes - 1}"
+            data = f" (its {rows} training rows of {self.n_features} features, labels {labels})" if rows else ""
+            message = (f"the grader could not train the network on its data{data}: {reason}. Fix: make the network "
+                       f"take rows of {self.n_features} numbers and compile it with a loss for integer class labels")
+        self._untrained(result, message)
+
+    def _setup(self, network: Network, epochs: int, batch: int, asked_epochs: int, rows: int,
+               result: PartResult) -> TrainingSetup:
+        """How the network was trained and what it is, for naming why it does not learn."""
+        stub_epochs, stub_batch = stub_budget(self.reference) if self.reference else (self.budget.epochs,
+                                                                                     self.budget.batch_size)
+        facts = network.facts
+        return TrainingSetup(
+            epochs=epochs, batches=-(-rows // batch), asked_epochs=asked_epochs, stub_epochs=stub_epochs,
+            stub_batch_size=stub_batch, stub_batches=-(-rows // min(stub_batch, rows)), optimizer=facts.optimizer,
+            learning_rate=facts.learning_rate, model_findings=tuple(result.findings), n_classes=self.n_classes,
+            hidden_units=tuple((layer.name, layer.units, layer.position) for layer in facts.hidden))
+
     def _train(self, network: Network, constants: dict[str, Any], result: PartResult) -> None:
         from grader import datasets
-        from grader.training.trainer import TrainingError, train
+        from grader.training.trainer import TooMuchTraining, TrainingError, train
 
         accuracy = "accuracy"
         baseline = self._baseline(result)
@@ -191,15 +227,22 @@ class ModelPart:
             self._untrained(result, "not trained: the model is not compiled")
             return
         if network.size is None:
-            self._untrained(result, f"the grader could not train the model: {network.unbuildable}")
+            self._cannot_train(result, network.unbuildable)
             return
         data = datasets.training_splits(self.dataset, self.seeds, self.test_size)
-        epochs, batch, notes = self.budget_from(constants, len(data[0].X_train), network.size)
+        rows = len(data[0].X_train)
+        asked_epochs, _, capped = self.budget_from(constants, rows)  # before the network's size counts
+        try:
+            epochs, batch, notes = self.budget_from(constants, rows, network.size)
+        except TooMuchTraining as exc:
+            result.notes += capped
+            self._untrained(result, f"not trained: {exc}")
+            return
         result.notes += notes
         try:
             run = train(architecture, compile_config, data, self.seeds, epochs, batch, caps=self.budget.model)
         except (TrainingError, UnsafeModel) as exc:
-            self._untrained(result, f"the grader could not train the model: {exc}")
+            self._cannot_train(result, str(exc), rows)
             return
         median = float(np.median(run.final_test_accuracy))
         result.conditions[accuracy] = median >= self.min_accuracy
@@ -211,7 +254,8 @@ class ModelPart:
         found = run_family("training", TrainingSubject(
             run.initial_loss, run.loss, run.train_accuracy, self.underfit_below,
             test_accuracy=run.test_accuracy, overfit_gap=self.overfit_gap, test_outputs=run.test_outputs,
-            probabilities=self.probabilities, output_position=output.position if output else None))
+            probabilities=self.probabilities, output_position=output.position if output else None,
+            setup=self._setup(network, epochs, batch, asked_epochs, rows, result)))
         result.findings += found
         if self.probabilities:
             wrong = [f for f in found if f.id == "outputs-not-probabilities"]
@@ -238,7 +282,9 @@ class ModelPart:
             "test_accuracy": run.final_test_accuracy.tolist(),
             "confusion": {"classes": list(self.class_names) or [str(c) for c in range(self.n_classes)],
                           "counts": confusion.tolist(), "seeds": len(run.seeds)},
-            "curves": {name: np.nan_to_num(getattr(run, name), nan=-1.0).round(4).tolist()
+            # NaN and infinities stay what they are (the report writes them by its rule); rounded in
+            # float64, since rounding a float32 near its maximum overflows to infinity.
+            "curves": {name: np.asarray(getattr(run, name), dtype=np.float64).round(4).tolist()
                        for name in ("loss", "train_accuracy", "test_loss", "test_accuracy")},
         }
 
@@ -260,10 +306,13 @@ def model_rubric(compiled: float, hidden: float, output: float, loss: float, any
     """The standard rubric of a build_model function, with its points (the same ids in every exercise).
 
     `extra` adds exercise-specific items (e.g. probabilities, a baseline) before the accuracy item.
+    The goal of a model exercise is a network that works, so two items are required (the exercise
+    fails without them, whatever its score): reaching the accuracy threshold, and being compiled,
+    without which the grader cannot train the network at all.
     """
     binary = task == "binary"
     return (
-        RubricItem("model-compiled", "The model is compiled", compiled, ("not-compiled",)),
+        RubricItem("model-compiled", "The model is compiled", compiled, ("not-compiled",), required=True),
         RubricItem("model-hidden-layers", "Hidden layers with a non-linear activation", hidden,
                    ("no-hidden-layer", "linear-hidden-activation", "softmax-hidden-activation")),
         RubricItem("model-output", f"Output layer fits a {'yes/no' if binary else 'multi-class'} task", output,
@@ -275,7 +324,7 @@ def model_rubric(compiled: float, hidden: float, output: float, loss: float, any
                    ("hardcoded-shapes",)),
         *extra,
         RubricItem("model-accuracy", "Trained network reaches the accuracy threshold", accuracy,
-                   ("training-diverged", "underfitting"), requires=("accuracy",)),
+                   ("training-diverged", "underfitting"), requires=("accuracy",), required=True),
     )
 
 
@@ -300,9 +349,21 @@ def reference_layers(exercise: str, function: str, args: tuple[int, ...]) -> tup
     return tuple(layer_table(model_facts(json.loads(model.to_json()), True)))
 
 
-def _positive_int(value: Any, default: int, name: str, notes: list[str]) -> int:
+@functools.cache
+def stub_budget(exercise: str) -> tuple[int, int]:
+    """The EPOCHS and BATCH_SIZE the exercise's stub sets (its reference's, the grader's trusted code)."""
+    from grader.paths import load_reference
+
+    module = load_reference(exercise)
+    return (int(getattr(module, "EPOCHS", TrainingBudget.epochs)),
+            int(getattr(module, "BATCH_SIZE", TrainingBudget.batch_size)))
+
+
+def _positive_int(value: Any, default: int, name: str, notes: list[str]) -> int | float:
     if value is None:
         return default
+    if value == math.inf:  # a whole number beyond float range crosses the sandbox as inf: more than any cap
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -35,6 +35,10 @@ class SplitPart:
             trials.append((Call.of(self.function, i, data, RETURNS), Call.of(self.function, f"{i}-again", data, RETURNS)))
         return trials
 
+    def conditions(self) -> tuple[str, ...]:
+        """None: its rubric items are judged by the mistakes found alone."""
+        return ()
+
     def calls(self) -> list[Call]:
         return [call for pair in self._trials() for call in pair]
 

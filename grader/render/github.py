@@ -70,12 +70,15 @@ def _exercise(ex: dict[str, Any]) -> list[str]:
         f"**{ex['score']:g}/{ex['max_score']:g} {_verdict(ex['passed'])}** (pass mark {ex['pass_mark']:g})",
         "",
     ]
+    if ex.get("failed_required_message"):
+        lines += [f"**FAIL**: {_text(ex['failed_required_message'])}", ""]
     if "grader_error" in ex:  # before the table: a line right after it would be one of its rows
         lines += [f"**GRADER ERROR**: {_code(ex['grader_error']['message'])} (not the student's fault)", ""]
     lines += ["| result | check | function | points | message |", "| --- | --- | --- | ---: | --- |"]
     for check in ex["checks"]:
         result = "✓ passed" if check["passed"] else "✗ failed"
-        lines.append(f"| {result} | {_code(check['id'], table=True)} {_text(check['title'])} "
+        required = " (required)" if check.get("required") else ""
+        lines.append(f"| {result} | {_code(check['id'], table=True)} {_text(check['title'])}{required} "
                      f"| {_code(check['function'], table=True)} | {check['points']:g}/{check['max_points']:g} "
                      f"| {_code(check['message'], table=True)} |")
     lines.append("")

@@ -62,6 +62,8 @@ def _summary(reports: list[dict[str, Any]]) -> str:
         for ex in report["exercises"]:
             verdict = "PASS" if ex["passed"] else "FAIL"
             lines.append(f"  {_t(ex['exercise'])}: {ex['score']:g}/{ex['max_score']:g} {verdict} (pass mark {ex['pass_mark']:g})")
+            if ex.get("failed_required_message"):
+                lines.append(f"  FAIL: {_t(ex['failed_required_message'])}")
             lines += [f"  note: {_t(note)}" for note in ex["notes"]]
             if ex.get("output_truncated"):
                 lines.append("  note: your code printed more than the grader keeps; the rest was dropped")
@@ -77,7 +79,8 @@ def _test(exercise: dict[str, Any], check: dict[str, Any], number: str, visibili
         "status": "passed" if check["passed"] else "failed",
         "output": _test_output(exercise, check),
         "output_format": "text",
-        "tags": [_t(exercise["exercise"]), _t(check["function"]), _t(check["id"])],
+        "tags": [_t(exercise["exercise"]), _t(check["function"]), _t(check["id"]),
+                 *(["required"] if check.get("required") else [])],
         "visibility": visibility,
     }
 
@@ -113,6 +116,8 @@ def _test_output(exercise: dict[str, Any], check: dict[str, Any]) -> str:
     # The check message repeats the error or mistake that decided it, when there is one: said once.
     restated = errors or any(m["message"] == check["message"] for m in mistakes)
     lines = [] if restated else [_t(check["message"])]
+    if check.get("required") and not check["passed"]:
+        lines.insert(0, "This check is required: the exercise fails without it, whatever the score.")
     for error in errors:
         lines.append(f"{_t(error['kind'])} in {_t(error['function'])}: {_t(error['message'])}")
         if error.get("traceback"):

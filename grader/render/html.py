@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from grader.render import svg
 from grader.render.escape import jinja_finalize
+from grader.report import format_number
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
@@ -43,7 +44,7 @@ NEXT_STEPS = {
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=jinja_finalize)
-    env.filters["num"] = lambda value: f"{value:g}" if isinstance(value, (int, float)) else value
+    env.filters["num"] = format_number  # {{ x|num }}, {{ x|num(".3f") }}: NaN and infinities in words too
     return env
 
 
@@ -113,8 +114,8 @@ def _evidence(evidence: dict | None) -> Markup | None:
         return None
     return Markup(svg.bar_chart(
         "Accuracy on two circles",
-        f"Test accuracy on {evidence['dataset']}: your network {evidence['student_accuracy']:.2f}, "
-        f"the same network with {evidence['change']} {evidence['fixed_accuracy']:.2f}.",
+        f"Test accuracy on {evidence['dataset']}: your network {format_number(evidence['student_accuracy'], '.2f')}, "
+        f"the same network with {evidence['change']} {format_number(evidence['fixed_accuracy'], '.2f')}.",
         ["test accuracy"], [("your network", [evidence["student_accuracy"]]),
                             ("with relu hidden layers", [evidence["fixed_accuracy"]])],
         "accuracy", reference=(0.5, "chance (0.5)"), value_format="{:.2f}"))
@@ -132,9 +133,10 @@ def _charts(details: dict[str, Any]) -> dict[str, Markup]:
                          (f"seed {seed} test", curves["test_accuracy"][i], colour, "dashed")]
         charts["accuracy"] = Markup(svg.line_chart(
             "Accuracy per epoch", f"Training (solid) and test (dashed) accuracy for seeds {seeds}; the dotted line "
-            f"is the pass threshold {training['threshold']:.2f} for the median final test accuracy "
-            f"({training['median_test_accuracy']:.3f}).",
-            accuracy, "accuracy", y_range=(0.0, 1.0), reference=(training["threshold"], f"threshold {training['threshold']:.2f}")))
+            f"is the pass threshold {format_number(training['threshold'], '.2f')} for the median final test accuracy "
+            f"({format_number(training['median_test_accuracy'], '.3f')}).",
+            accuracy, "accuracy", y_range=(0.0, 1.0),
+            reference=(training["threshold"], f"threshold {format_number(training['threshold'], '.2f')}")))
         loss = []
         for i, seed in enumerate(seeds):
             colour = svg.PALETTE[i % len(svg.PALETTE)]
@@ -155,22 +157,28 @@ def _charts(details: dict[str, Any]) -> dict[str, Markup]:
         classes = [f"class {c}" for c in counts["classes"]]
         charts["class_counts"] = Markup(svg.bar_chart(
             "Rows per class in your test split",
-            f"Test rows per class from your split_data: {counts['test']}; a stratified 30% split has "
-            f"{counts['expected_test']}.", classes,
+            f"Test rows per class from your split_data: {_numbers(counts['test'])}; a stratified 30% split has "
+            f"{_numbers(counts['expected_test'])}.", classes,
             [("your test split", counts["test"]), ("30% of each class", counts["expected_test"])], "rows"))
     statistics = details.get("normalize", {}).get("statistics")
     if statistics:
         features = [f"feature {i + 1}" for i in range(len(statistics["train_mean"]))]
         charts["means"] = Markup(svg.bar_chart(
             "Feature means after normalize",
-            f"Means of your normalized features: train {statistics['train_mean']}, test {statistics['test_mean']}. "
+            f"Means of your normalized features: train {_numbers(statistics['train_mean'])}, "
+            f"test {_numbers(statistics['test_mean'])}. "
             "Standardized with training statistics, the training means are 0 and the test means near 0.",
             features, [("train", statistics["train_mean"]), ("test", statistics["test_mean"])], "mean",
             reference=(0.0, "0"), value_format="{:.2f}"))
         charts["stds"] = Markup(svg.bar_chart(
             "Feature standard deviations after normalize",
-            f"Standard deviations of your normalized features: train {statistics['train_std']}, test "
-            f"{statistics['test_std']}. Standardized with training statistics, the training ones are 1.",
+            f"Standard deviations of your normalized features: train {_numbers(statistics['train_std'])}, test "
+            f"{_numbers(statistics['test_std'])}. Standardized with training statistics, the training ones are 1.",
             features, [("train", statistics["train_std"]), ("test", statistics["test_std"])], "standard deviation",
             reference=(1.0, "1"), value_format="{:.2f}"))
     return charts
+
+
+def _numbers(values: list) -> str:
+    """A list of numbers from the report for a chart's description: "0, 1.2, NaN, n/a"."""
+    return ", ".join(format_number(v) for v in values)

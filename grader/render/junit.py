@@ -16,6 +16,7 @@ from typing import Any
 
 from grader.render.escape import visible
 
+REQUIRED = "This check is required: the exercise fails without it, whatever the score."
 
 def junit_xml(reports: list[dict[str, Any]]) -> str:
     """The reports as one JUnit XML document (with its XML declaration)."""
@@ -52,6 +53,10 @@ def _suite(report: dict[str, Any], exercise: dict[str, Any]) -> ET.Element:
     for name in ("score", "max_score", "pass_mark", "passed"):
         # JSON spelling (true, 83.5), as in the report, rather than Python's (True).
         ET.SubElement(properties, "property", name=name, value=json.dumps(exercise[name]))
+    if exercise.get("failed_required"):  # why it failed whatever the score
+        ET.SubElement(properties, "property", name="failed_required", value=_clean(json.dumps(exercise["failed_required"])))
+    if exercise.get("failed_required_message"):
+        ET.SubElement(properties, "property", name="verdict", value=_clean(f"FAIL: {exercise['failed_required_message']}"))
     for note in exercise["notes"]:
         ET.SubElement(properties, "property", name="note", value=_clean(note))
     for check in exercise["checks"]:
@@ -88,6 +93,8 @@ def _case(exercise: dict[str, Any], check: dict[str, Any]) -> ET.Element:
             lines.append(error["traceback"])
     for mistake in mistakes:
         lines.append(_mistake_text(mistake))
+    if check.get("required"):
+        lines.append(REQUIRED)
     # An error names what went wrong (timeout, exception, ...); otherwise the mistake that cost the points.
     kind = errors[0]["kind"] if errors else next((m["id"] for m in mistakes if m["message"] == check["message"]), "check-failed")
     ET.SubElement(case, "failure", type=_clean(kind), message=_clean(check["message"])).text = _clean("\n".join(lines).strip())

@@ -11,6 +11,7 @@ import sys
 from typing import Any, TextIO
 
 from grader.render.escape import visible
+from grader.report import format_number
 
 _t = visible  # text from the report, on one line, every control character shown as an escape
 COLORS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
@@ -33,6 +34,8 @@ def render(report: dict[str, Any], color: bool = False) -> str:
         verdict = paint("PASS", "green") if ex["passed"] else paint("FAIL", "red")
         lines.append(f"{_t(ex['exercise'])}: {_t(ex['title'])}  {_num(ex['score'])}/{_num(ex['max_score'])} {verdict} "
                      f"(pass mark {_num(ex['pass_mark'])})")
+        if ex.get("failed_required_message"):
+            lines.append(paint(f"  FAIL: {_t(ex['failed_required_message'])}", "red"))
         if "grader_error" in ex:
             lines.append(paint(f"  grader error: {_t(ex['grader_error']['message'])}", "red"))
             lines.append("      this is a fault in the grader, not in the submission; please report it")
@@ -40,7 +43,8 @@ def render(report: dict[str, Any], color: bool = False) -> str:
         for check in ex["checks"]:
             mark = paint("✓", "green") if check["passed"] else paint("✗", "red")
             points = f"{_num(check['points'])}/{_num(check['max_points'])}"
-            lines.append(f"  {mark} {_t(check['id']):<{width}}  {points:>5}  {_t(check['title'])}")
+            required = " (required)" if check.get("required") else ""
+            lines.append(f"  {mark} {_t(check['id']):<{width}}  {points:>5}  {_t(check['title'])}{required}")
             explained = {m["message"] for m in ex["mistakes"]} | {e["function"] for e in ex["errors"]}
             if not check["passed"] and check["message"] not in explained and check["function"] not in explained:
                 lines.append(paint(f"      {_t(check['message'])}", "dim"))
@@ -71,7 +75,7 @@ def _place(item: dict[str, Any]) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    return format_number(value)  # a number from the report, NaN and infinities included
 
 
 def print_report(report: dict[str, Any], stream: TextIO = sys.stdout) -> None:

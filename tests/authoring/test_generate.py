@@ -8,7 +8,7 @@ import sys
 
 import nbformat
 
-from grader.authoring.generate import exercise_names, outputs, solution_notebook
+from grader.authoring.generate import exercise_names, solution_notebook
 from grader.authoring.markers import make_stub, strip_markers
 from grader.authoring.notebooks import dumps, notebook_from_source
 from grader.submission.notebook import convert

@@ -19,7 +19,6 @@ from grader.render.terminal import render
 from grader.submission.notebook import (MAX_CELLS, MAX_CODE_CHARS, MAX_JSON_DEPTH, MAX_NOTEBOOK_BYTES, NotebookError,
                                         PYTHON_CELL_MAGICS, SKIPPED, _ipython_only, annotate, convert, python_lines,
                                         read_notebook)
-from tests.harness import ROOT
 
 
 def write_notebook(path, *cells):

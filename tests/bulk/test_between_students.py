@@ -18,7 +18,7 @@ import pytest
 
 from tests.bulk.conftest import bulk, gradebook_rows
 from tests.bulk.classroom import SOLUTION
-from tests.sandbox.test_between_students import BROKEN_STREAMS, CURIOUS, LEFTOVERS
+from tests.sandbox.test_between_students import CURIOUS, LEFTOVERS
 
 pytestmark = pytest.mark.slow
 

@@ -33,6 +33,15 @@ FORMS: dict[str, str] = {
                                        "loss=keras.losses.sparse_categorical_crossentropy)"),
     "no-input-layer": _sequential(HIDDEN, OUTPUT),
     "input-shape-on-first-dense": _sequential('keras.layers.Dense(16, activation="relu", input_shape=(n_features,))', OUTPUT),
+    "input-dim-on-first-dense": _sequential('keras.layers.Dense(16, activation="relu", input_dim=n_features)', OUTPUT),
+    "input-shape-as-a-list": _sequential("keras.Input(shape=[n_features])", HIDDEN, OUTPUT),
+    "layers-from-a-helper": _sequential(INPUT, "*make_layers(n_classes)", header=f"""
+def make_layers(n_classes):
+    return [{HIDDEN}, {OUTPUT}]
+"""),
+    "learning-rate-ten-times-the-default": _sequential(
+        INPUT, HIDDEN, OUTPUT, compile="model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), "
+                                       "loss='sparse_categorical_crossentropy')"),
     "dropout-and-batch-normalization": _sequential(
         INPUT, "keras.layers.Dense(16)", "keras.layers.BatchNormalization()", 'keras.layers.Activation("relu")',
         "keras.layers.Dropout(0.2)", OUTPUT),
@@ -79,6 +88,17 @@ def normalize(X_train, X_test):
 def normalize(X_train, X_test):
     mean, std = np.mean(X_train, axis=0), np.std(X_train, axis=0, ddof=1)
     return (X_train - mean) / std, (X_test - mean) / std
+""",
+    "keras-normalization-layer": """
+def normalize(X_train, X_test):
+    layer = keras.layers.Normalization()
+    layer.adapt(X_train)
+    return np.asarray(layer(X_train)), np.asarray(layer(X_test))
+""",
+    "standard-deviation-plus-epsilon": """
+def normalize(X_train, X_test):
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    return (X_train - mean) / (std + 1e-8), (X_test - mean) / (std + 1e-8)
 """,
     "sklearn-split-with-stratify": """
 from sklearn.model_selection import train_test_split

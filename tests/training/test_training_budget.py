@@ -109,6 +109,14 @@ def test_a_students_epochs_constant_adds_only_a_short_note(value, shown):
     assert len(notes) == 1 and shown in notes[0] and len(notes[0]) < 200
 
 
+def test_a_whole_number_beyond_float_range_is_more_than_the_grader_allows():
+    # EPOCHS = 10**400 crosses the sandbox as inf: it is the student's huge number, not a wrong type.
+    (epochs, batch, notes), _ = budget("iris_net", mlp(4, 3, 16), float("inf"), float("inf"))
+    assert (epochs, batch) == (part_of("iris_net").budget.max_epochs, 105)
+    assert notes[0] == "BATCH_SIZE = inf is more than the 105 training rows; used 105"
+    assert notes[1] == "EPOCHS = inf is more than the grader allows; trained for 1000 epochs"
+
+
 def iris(seeds=(0,)):
     return datasets.training_splits("iris", seeds, 0.3)
 
