@@ -51,6 +51,15 @@ def test_check_a_folder_writes_the_json_report(tmp_path):
     assert report["exercises"][0]["score"] == 0
 
 
+def test_keras_and_tensorflow_warnings_about_a_students_network_never_reach_the_terminal(tmp_path):
+    # A one-unit softmax: Keras warns at every softmax the grader's own training computes.
+    source = (ROOT / "reference" / "pass_fail.py").read_text().replace('activation="sigmoid"', 'activation="softmax"')
+    (tmp_path / "pass_fail.py").write_text(source)
+    out = grader("check", "pass_fail.py", cwd=tmp_path)
+    assert out.returncode == 1 and "softmax-single-unit" in out.stdout, out.stdout
+    assert out.stderr == "", out.stderr
+
+
 def test_json_to_stdout_is_the_only_output(tmp_path):
     path = tmp_path / "iris_net.py"
     path.write_text("def split_data(X, y):\n    return None\n")
