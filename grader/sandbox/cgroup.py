@@ -7,15 +7,15 @@ reported as not enforced.
 """
 from __future__ import annotations
 
-import itertools
 import os
+import secrets
 import signal
 import time
 from pathlib import Path
 
 V1 = Path("/sys/fs/cgroup/pids")
 V2 = Path("/sys/fs/cgroup")
-_names = itertools.count()
+PREFIX = "grader-"  # then the grader's pid and a random part: a reused pid never meets an old name
 
 
 def _parent() -> Path | None:
@@ -40,7 +40,8 @@ class PidsCgroup:
         parent = _parent()
         if parent is None:
             raise OSError("no writable pids cgroup")
-        self.path = parent / f"grader-{os.getpid()}-{next(_names)}"
+        remove_orphans(parent)
+        self.path = parent / f"{PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
         self.path.mkdir()
         self.set_max(max_tasks)
 
@@ -53,15 +54,44 @@ class PidsCgroup:
             procs.write(str(os.getpid()))
 
     def remove(self) -> None:
-        for _ in range(50):
-            pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        _remove(self.path)
+
+
+def remove_orphans(parent: Path) -> None:
+    """Remove the cgroups of sandboxes whose grader process is gone (killed before it could remove
+    them), with whatever still runs in them: only sandboxed processes ever join one."""
+    for path in parent.glob(f"{PREFIX}*"):
+        owner = path.name[len(PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            _remove(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _remove(path: Path) -> None:
+    """Kill every process in the cgroup and remove it (another grader may be removing it too)."""
+    for _ in range(50):
+        try:
+            pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+        except FileNotFoundError:
+            return
+        for pid in pids:
             try:
-                self.path.rmdir()
-                return
-            except OSError:
-                time.sleep(0.02)
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
