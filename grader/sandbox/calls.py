@@ -18,14 +18,14 @@ import numpy as np
 from grader.sandbox import wire
 # The kinds of a failed Outcome: one vocabulary for the child, the sandbox, the parts and the report.
 from grader.sandbox.protocol import (  # noqa: F401  (re-exported)
-    CRASHED, ERROR_KINDS, EXCEPTION, INVALID_RETURN, MEMORY_LIMIT, NOT_IMPLEMENTED, SYNTAX_ERROR, TIMEOUT, TOO_LARGE,
+    CRASHED, ERROR_KINDS, EXCEPTION, INVALID_RETURN, MAX_TEXT_CONSTANT_CHARS, MEMORY_LIMIT, NOT_IMPLEMENTED, SYNTAX_ERROR,
+    TIMEOUT, TOO_LARGE,
 )
 
 # What one failure may add to the report: its message is copied into every check of its function.
 MAX_MESSAGE_CHARS = 2_000
 MAX_TRACEBACK_CHARS = 8_000
 MAX_CONSTANTS = 100
-MAX_TEXT_CONSTANT_CHARS = 200_000  # a string constant, read whole (a free-text answer's words are counted)
 MAX_SHOWN_CHARS = 120  # a student's value quoted in a message
 
 

@@ -17,10 +17,6 @@ import protocol  # noqa: E402  (standalone: the grader package is not importable
 import wire  # noqa: E402
 
 MAX_TRACEBACK_LINES = 30
-# A string constant (a free-text answer) crosses whole up to this many characters, so its words
-# can be counted; other strings are cut at wire.MAX_STRING_CHARS. The grader reads as many
-# (grader.sandbox.calls.MAX_TEXT_CONSTANT_CHARS).
-MAX_TEXT_CONSTANT_CHARS = 200_000
 
 
 def run_job(request, path, events_fd, after_call=lambda: None):
@@ -68,7 +64,7 @@ def _constants(module, names):
             value = getattr(module, name)
             try:
                 if type(value) is str:
-                    found[name] = {"t": "py", "v": wire.text(value, MAX_TEXT_CONSTANT_CHARS)}
+                    found[name] = {"t": "py", "v": wire.text(value, protocol.MAX_TEXT_CONSTANT_CHARS)}
                 else:
                     found[name] = wire.encode(value)
             except wire.WireError as exc:

@@ -23,3 +23,7 @@ MEMORY_LIMIT = "memory-limit"
 CRASHED = "crashed"
 TOO_LARGE = "too-large"  # found by the grader before anything runs: the file is beyond what it reads
 ERROR_KINDS = (NOT_IMPLEMENTED, SYNTAX_ERROR, EXCEPTION, INVALID_RETURN, TIMEOUT, MEMORY_LIMIT, CRASHED, TOO_LARGE)
+
+# A string constant (a free-text answer) crosses whole up to this many characters, so that its words
+# can be counted; other strings are cut at wire.MAX_STRING_CHARS.
+MAX_TEXT_CONSTANT_CHARS = 200_000
