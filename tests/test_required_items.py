@@ -5,12 +5,14 @@ which required check it missed; it still keeps the points of every function that
 reference and every correct variant still pass.
 """
 import pytest
+from bs4 import BeautifulSoup
 
-from grader.bulk.classdata import outcome
+from grader.bulk.classdata import class_results, outcome
 from grader.render.github import step_summary
 from grader.render.gradescope import gradescope_results
 from grader.render.html import render_html
 from grader.render.junit import junit_xml
+from grader.render.summary import render_summary
 from grader.render.terminal import render
 from tests.examples.correct_forms import FORMS
 from tests.harness import REFERENCE, reference_with
@@ -77,8 +79,13 @@ def test_every_format_shows_the_missed_required_check(broken):
     accuracy = next(t for t in results["tests"] if "model-accuracy" in t["tags"])
     assert "required" in accuracy["tags"] and "This check is required" in accuracy["output"]
     assert f"**{reason.replace('FAIL:', 'FAIL**:')}" in step_summary([report])
-    # grader bulk counts it from the report's own verdict: failed, not passed
-    assert outcome({"status": "graded", "passed": exercise["passed"], "report": report}) == "failed"
+    # grader bulk counts it from the report's own verdict: failed, not passed, and its summary says why
+    row = {"student": "ana", "exercise": "iris_net", "status": "graded", "score": exercise["score"],
+           "max_score": exercise["max_score"], "passed": exercise["passed"], "report": report}
+    assert outcome(row) == "failed"
+    cell = BeautifulSoup(render_summary(class_results([row], ["ana"], "class", [])), "html.parser").select_one(
+        "table[data-testid=students] tbody td")
+    assert f"{exercise['score']:g} / 100 failed required: model-accuracy" == cell.get_text(" ", strip=True)
 
 
 def test_a_network_that_is_not_compiled_fails_naming_both_required_checks(grade):

@@ -58,6 +58,7 @@ def class_results(rows: list[dict[str, Any]], students: list[str], title: str,
             "score": row["score"] if graded else None, "max_score": row["max_score"], "passed": bool(row["passed"]),
             "report": link,
             "mistakes": [m["id"] for m in report["mistakes"]] if graded else [],
+            "failed_required": list(report.get("failed_required", [])) if graded else [],  # why it failed at any score
             "errors": [{k: e[k] for k in ("function", "kind", "message")} for e in report["errors"]] if graded else [],
         }
         if not graded:

@@ -18,6 +18,7 @@ from grader.render.escape import visible
 
 REQUIRED = "This check is required: the exercise fails without it, whatever the score."
 
+
 def junit_xml(reports: list[dict[str, Any]]) -> str:
     """The reports as one JUnit XML document (with its XML declaration)."""
     root = ET.Element("testsuites", name="nn-grader")
