@@ -195,6 +195,8 @@ def test_underfitting_names_a_mistake_of_the_output_before_others_and_sgd_last()
     assert text.startswith("the output layer has 2 unit(s)") and where == "dense:1"
     assert underfitting_cause(replace(setup, model_findings=()))[0].startswith("the optimizer is SGD")
     assert underfitting_cause(replace(setup, model_findings=(), optimizer="adam", learning_rate=0.001)) is None
+    few = replace(setup, model_findings=(), epochs=2, asked_epochs=2, batches=1)
+    assert underfitting_cause(few)[0].startswith("it trained for 2 epochs of 1 batch, 2 weight updates in all")
 
 
 def test_the_default_learning_rate_and_epochs_learn(grade):

@@ -184,7 +184,7 @@ def _class_name(setup: TrainingSetup) -> str:
 
 
 def _n(count: int, word: str) -> str:
-    plural = word + ("es" if word.endswith("ch") else "s")
+    plural = {"batch": "batches"}.get(word, word + "s")
     return f"{count:,} {word if count == 1 else plural}"
 
 

@@ -15,7 +15,7 @@ from grader.sandbox import calls
 LAYERS = frozenset({
     "InputLayer", "Dense", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
     "Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
-    "BatchNormalization", "LayerNormalization", "UnitNormalization", "Flatten", "Identity",
+    "BatchNormalization", "LayerNormalization", "UnitNormalization", "Flatten", "Reshape", "Identity",
     "Rescaling", "ActivityRegularization", "Add", "Average", "Concatenate", "Maximum",
     "Minimum", "Multiply", "Subtract",
 })
@@ -77,8 +77,9 @@ def _validate_object(obj: dict) -> None:
         return
     where = f" from {shown(module)}" if module else ""
     raise UnsafeModel(
-        f"the model contains {shown(name)}{where}, which is not a built-in Keras layer the grader can rebuild; "
-        "custom layers and objects are not supported in this exercise"
+        f"the model contains {shown(name)}{where}, which the grader does not rebuild in this exercise: it trains "
+        "networks of built-in Dense, Activation, Dropout, normalization, Flatten, Reshape and merge layers; "
+        "custom layers and objects are not supported"
     )
 
 

@@ -35,7 +35,7 @@ SHAPE_KEEPING = frozenset({
     "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise",
     "SpatialDropout1D", "UnitNormalization", "Identity", "Rescaling", "ActivityRegularization",
 })
-SIZED = WEIGHTED | MERGES | SHAPE_KEEPING | {"InputLayer", "Flatten"}
+SIZED = WEIGHTED | MERGES | SHAPE_KEEPING | {"InputLayer", "Flatten", "Reshape"}
 
 
 class ModelTooLarge(UnsafeModel):
@@ -450,6 +450,8 @@ def _output_shape(layer: _Layer, shapes: list[Shape]) -> Shape:
         return (*shape[:-1], _positive(config.get("units"), f"the units of layer {_q(layer.name)}"))
     if kind == "Flatten":
         return (shape[0], math.prod(shape[1:]))
+    if kind == "Reshape":
+        return (shape[0], *_reshaped(layer, shape))
     if kind in MERGES:
         return _merged(layer, shapes)
     if kind == "SpatialDropout1D" and len(shape) != 3:
@@ -457,6 +459,20 @@ def _output_shape(layer: _Layer, shapes: list[Shape]) -> Shape:
     if kind == "Rescaling" and not all(_is_number(config.get(key, 0.0)) for key in ("scale", "offset")):
         raise UnsafeModel(f"layer {_q(layer.name)} rescales by something other than a number")
     return shape  # SHAPE_KEEPING and the weighted layers but Dense
+
+
+def _reshaped(layer: _Layer, shape: Shape) -> tuple[int, ...]:
+    """A Reshape layer's target for one row of `shape` (one -1 stands for what is left, as in Keras)."""
+    target, name = layer.config.get("target_shape"), layer.name
+    if (not isinstance(target, (list, tuple)) or not 1 <= len(target) <= 8 or list(target).count(-1) > 1
+            or not all(_is_int(d) and (d >= 1 or d == -1) for d in target)):
+        raise UnsafeModel(f"layer {_q(name)} reshapes to {shown(target)}, not a shape of positive whole numbers")
+    values, known = math.prod(shape[1:]), math.prod(d for d in target if d != -1)
+    if -1 in target and values % known == 0:
+        return tuple(values // known if d == -1 else d for d in target)
+    if known != values or -1 in target:
+        raise UnbuildableModel(f"layer {_q(name)} reshapes rows of {values:,} values into {shown(tuple(target))}")
+    return tuple(target)
 
 
 def _weights(layer: _Layer, shape: Shape) -> int:

@@ -35,6 +35,9 @@ FORMS: dict[str, str] = {
     "input-shape-on-first-dense": _sequential('keras.layers.Dense(16, activation="relu", input_shape=(n_features,))', OUTPUT),
     "input-dim-on-first-dense": _sequential('keras.layers.Dense(16, activation="relu", input_dim=n_features)', OUTPUT),
     "input-shape-as-a-list": _sequential("keras.Input(shape=[n_features])", HIDDEN, OUTPUT),
+    "input-batch-shape": _sequential("keras.Input(batch_shape=(None, n_features))", HIDDEN, OUTPUT),
+    "reshape-then-flatten": _sequential(INPUT, "keras.layers.Reshape((n_features, 1))", "keras.layers.Flatten()",
+                                        HIDDEN, OUTPUT),
     "layers-from-a-helper": _sequential(INPUT, "*make_layers(n_classes)", header=f"""
 def make_layers(n_classes):
     return [{HIDDEN}, {OUTPUT}]

@@ -76,6 +76,8 @@ def forms() -> dict[str, object]:
     F["call keyword arguments"] = lambda: functional(lambda x: L.Dense(3)(L.Dropout(0.3)(L.Dense(8)(x), training=True)))
     F["broadcasting merge"] = lambda: functional(lambda x: L.Add()([L.Dense(1)(x), L.Dense(6)(x)]))
     F["3-d inputs"] = lambda: functional(three_dimensional, (2, 4))
+    F["reshape"] = lambda: keras.Sequential([keras.Input((4,)), L.Reshape((4, 1)), L.Dense(3), L.Flatten(), L.Dense(3)])
+    F["reshape with -1"] = lambda: keras.Sequential([keras.Input((4,)), L.Dense(6), L.Reshape((-1, 2)), L.Flatten(), L.Dense(3)])
     F["3-d batch normalization"] = lambda: functional(lambda x: L.Dense(2)(L.Flatten()(L.BatchNormalization(axis=1)(
         L.SpatialDropout1D(0.1)(x)))), (3, 4))
     return F
@@ -340,3 +342,7 @@ def test_layers_that_do_not_fit_together_for_the_graders_input_are_unbuildable()
     nested = keras.Sequential([L.Dense(8), functional(lambda x: L.Dense(3)(x))])  # the inner model takes 4 inputs
     with pytest.raises(UnbuildableModel, match="takes inputs of shape"):
         model_size(config_of(nested), 4)
+    for target in ((3,), (-1, 3)):  # 4 values per row fit neither
+        reshaped = keras.Sequential([L.Reshape(target), L.Dense(3)])  # unbuilt: the grader gives it 4 features
+        with pytest.raises(UnbuildableModel, match="reshapes rows of 4 values into"):
+            model_size(config_of(reshaped), 4)
