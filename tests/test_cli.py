@@ -51,6 +51,14 @@ def test_check_a_folder_writes_the_json_report(tmp_path):
     assert report["exercises"][0]["score"] == 0
 
 
+def test_demo_grades_the_reference_and_finds_every_samples_mistakes(tmp_path):
+    out = grader("demo", cwd=tmp_path)
+    assert out.returncode == 0 and "demo: as expected" in out.stdout, out.stdout + out.stderr
+    assert out.stderr == "", out.stderr
+    assert {p.name for p in (tmp_path / "reports").glob("*.json")} == {
+        "reference-iris_net.json", "leaky_scaler-iris_net.json", "linear_hidden-iris_net.json"}
+
+
 def test_keras_and_tensorflow_warnings_about_a_students_network_never_reach_the_terminal(tmp_path):
     # A one-unit softmax: Keras warns at every softmax the grader's own training computes.
     source = (ROOT / "reference" / "pass_fail.py").read_text().replace('activation="sigmoid"', 'activation="softmax"')
