@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.exercises import load
+from tests.examples import mistake_example
 from tests.harness import grade_source, mistake_ids
 
 
@@ -17,12 +18,7 @@ def softmax(z):
     e = np.exp(z - z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
 '''
-WHOLE_BATCH = '''
-def softmax(z):
-    z = np.asarray(z, dtype=float)
-    e = np.exp(z - z.max())
-    return e / e.sum()
-'''
+WHOLE_BATCH = mistake_example("softmax-wrong-axis")["BAD"]  # the catalog's own example: sums over the whole batch
 OVERALL_MAXIMUM = '''
 def softmax(z):
     z = np.asarray(z, dtype=float)

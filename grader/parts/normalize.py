@@ -6,6 +6,7 @@ depend on shows which numbers the scaling used, whatever scaler or formula made 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,26 +28,28 @@ class NormalizePart:
     function: str = "normalize"
     inputs: tuple = ((60, 30, 1), (105, 45, 2))  # (train rows, test rows, seed) per trial
 
-    def _trials(self) -> list[tuple[Call, Call, Call]]:
-        """Per trial: the call on (X_train, X_test), with another X_test, with another X_train."""
+    @functools.cached_property
+    def _trials(self) -> tuple[tuple[Call, Call, Call], ...]:
+        """Per trial: the call on (X_train, X_test), with another X_test, with another X_train (made once:
+        the spec's validation, the sandbox and the judging all read the same calls)."""
         trials = []
         for i, (n_train, n_test, seed) in enumerate(self.inputs):
             given, new_test, new_train = trial_inputs(*scaling_pair(n_train, n_test, seed), seed)
             trials.append((Call.of(self.function, i, given, RETURNS),
                            Call.of(self.function, f"{i}-new-test", new_test, RETURNS),
                            Call.of(self.function, f"{i}-new-train", new_train, RETURNS)))
-        return trials
+        return tuple(trials)
 
     def conditions(self) -> tuple[str, ...]:
         """None: its rubric items are judged by the mistakes found alone."""
         return ()
 
     def calls(self) -> list[Call]:
-        return [call for trial in self._trials() for call in trial]
+        return [call for trial in self._trials for call in trial]
 
     def evaluate(self, outcomes: dict[str, Outcome], constants: dict[str, Any]) -> PartResult:
         trials = []
-        for trial_calls in self._trials():
+        for trial_calls in self._trials:
             made = []
             for call in trial_calls:
                 X_train, X_test = call.args
