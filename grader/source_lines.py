@@ -30,6 +30,7 @@ class SourceIndex:
         except UNPARSEABLE:
             self.tree = None
         self._functions: dict[str, ast.FunctionDef] = {}
+        self._expanded: dict[str, list[ast.Call]] = {}  # per function: its calls, helpers' included (see _calls)
         for node in ast.walk(self.tree) if self.tree is not None else ():
             if isinstance(node, ast.FunctionDef):
                 self._functions.setdefault(node.name, node)
@@ -46,7 +47,9 @@ class SourceIndex:
         it calls in their place, so a layer built in a helper points at the helper's line.
         """
         scope = self._function(function)
-        calls = self._calls(scope) if scope is not None else []
+        if scope is not None and function not in self._expanded:  # read once for all its findings
+            self._expanded[function] = self._calls(scope)
+        calls = self._expanded.get(function, [])
         for part in (hint or "").split("|"):
             kind, _, arg = part.partition(":")
             line = self._assignment(arg) if kind == "assign" else self._find(kind, arg, calls)
