@@ -8,12 +8,15 @@ from typing import Any
 from grader.checks import CATALOG
 from grader.parts.answers import free_text
 from grader.report import submission_report
-from grader.sandbox.calls import SYNTAX_ERROR, TOO_LARGE, Outcome
+from grader.sandbox.calls import NOT_IMPLEMENTED, SYNTAX_ERROR, TOO_LARGE, Outcome
 from grader.sandbox.isolation import SandboxError
-from grader.sandbox.runner import run_submission
+from grader.sandbox.runner import SandboxRun, run_submission
 from grader.sandbox.server import Sandbox
 from grader.source_lines import UNPARSEABLE, SourceIndex, parse
 from grader.spec import Exercise, FunctionError, ManualItem, PartResult, RubricItem
+from grader.submission import notebook
+from grader.submission.definitions import definitions_before, first_binding
+from grader.submission.notebook import Converted
 from grader.training import warmup
 
 
@@ -28,16 +31,24 @@ def grade_path(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -
 
     Pass a running Sandbox to grade many submissions with one warm sandbox. A fault of the
     grader itself (never the student's) becomes a report with `grader_error` and no grade;
-    a sandbox that cannot run at all raises SandboxError. A Jupyter notebook (.ipynb) is
-    graded as the Python of its code cells (grader.submission.notebook); one that cannot be
-    read raises NotebookError.
+    a sandbox that cannot run at all raises SandboxError. A Jupyter notebook (.ipynb) is first
+    converted to the Python of its code cells (grader.submission.notebook), graded as that file,
+    then its report points to cells; one that cannot be read raises NotebookError.
     """
-    if path.suffix == ".ipynb":
-        from grader.submission.notebook import grade_notebook
+    if path.suffix != ".ipynb":
+        return _graded(path, exercise, sandbox)
+    converted = notebook.convert(notebook.read_notebook(path), path.name)
+    with notebook.as_script(converted, exercise.name) as script:
+        report = _graded(script, exercise, sandbox, converted)
+    report["submission"] = str(path)
+    for exercise_report in report["exercises"]:
+        notebook.annotate(exercise_report, converted, path.name, script.name)
+    return report
 
-        return grade_notebook(path, exercise, sandbox)
+
+def _graded(path: Path, exercise: Exercise, sandbox: Sandbox | None, cells: Converted | None = None) -> dict[str, Any]:
     try:
-        exercise_report, isolation = grade_file(path, exercise, sandbox)
+        exercise_report, isolation = grade_file(path, exercise, sandbox, cells)
     except SandboxError:
         raise
     except Exception as exc:
@@ -56,7 +67,10 @@ def grader_fault(exercise: Exercise, exc: Exception) -> dict[str, Any]:
     }
 
 
-def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -> tuple[dict[str, Any], dict]:
+def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None,
+               cells: Converted | None = None) -> tuple[dict[str, Any], dict]:
+    """The exercise report of the Python file at path, and the isolation it ran under; `cells` maps the
+    lines of a notebook's Python to its cells, so that every message names the student's cell and line."""
     calls = [call for part in exercise.parts for call in part.calls()]
     source, line = "", None
     size = path.stat().st_size
@@ -68,22 +82,27 @@ def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -
     else:
         try:
             source = path.read_text(encoding="utf-8")
-            parse(source)  # kept for locating the findings later
+            tree = parse(source)  # kept for locating the findings later
             failure = None
         except (UnicodeDecodeError, *UNPARSEABLE) as exc:
             line = getattr(exc, "lineno", None)
-            where = f" (line {line})" if line else ""
+            where = f" ({_where(line, cells)})" if line else ""
             message = getattr(exc, "msg", None) or str(exc) or "the code is nested too deeply for Python to read"
-            failure = Outcome(False, kind=SYNTAX_ERROR, message=f"{type(exc).__name__}: {message}{where}")
+            failure = Outcome(False, kind=SYNTAX_ERROR, message=f"{type(exc).__name__}: {message}{where}", line=line)
     if failure is not None:
         # Nothing is run: every call fails the way a failed import does.
-        report = _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, source), failure)
-        report["errors"][0]["line"] = line
-        return report, NOT_RUN
-    run = run_submission(path, calls, list(exercise.constants), exercise.limits, sandbox)
-    report = grade_outcomes(exercise, run.outcomes, run.constants, source)
-    if run.import_error is not None:
-        report = _module_failed(report, run.import_error)
+        return _module_failed(grade_outcomes(exercise, {c.id: failure for c in calls}, {}, source), failure), NOT_RUN
+    read = {call.function for call in calls} | set(exercise.constants)
+    run = run_submission(path, calls, list(exercise.constants), exercise.limits, sandbox,
+                         definitions=lambda stop: definitions_before(source, tree, stop, read))
+    if run.import_error is None:
+        report = grade_outcomes(exercise, run.outcomes, run.constants, source)
+    elif run.stopped_in is None:  # no statement ran: Python could not compile the file, or it never began
+        failure = _located(run.import_error, cells)
+        report = grade_outcomes(exercise, {c.id: failure for c in calls}, run.constants, source)
+        report = _module_failed(report, failure)
+    else:
+        report = _import_stopped(exercise, run, source, tree, cells)
     report["output"] = run.output
     report["output_truncated"] = run.output_truncated
     if run.output_truncated:
@@ -93,9 +112,97 @@ def grade_file(path: Path, exercise: Exercise, sandbox: Sandbox | None = None) -
 
 
 def _module_failed(report: dict[str, Any], failure: Outcome) -> dict[str, Any]:
-    """A failure of the whole module is reported once, not once per function."""
-    report["errors"] = [_error_dict(FunctionError("<module>", failure.kind, failure.message, failure.traceback))]
+    """A failure of the whole module (nothing of it ran) is reported once, not once per function."""
+    error = _error_dict(FunctionError("<module>", failure.kind, failure.message, failure.traceback))
+    functions = sorted({check["function"] for check in report["checks"]})
+    report["errors"] = [{**error, "line": failure.line, "not_graded": functions}]
     return report
+
+
+def _where(line: int | None, cells: Converted | None) -> str:
+    """'cell 7, line 3' in a notebook, 'line 40' in a file ('' without a line)."""
+    place = cells.place(line) if cells else None
+    return f"cell {place[0]}, line {place[1]}" if place else f"line {line}" if line else ""
+
+
+def _located(failure: Outcome, cells: Converted | None) -> Outcome:
+    """An import's failure with its place said in its message: "NameError: ... (cell 7, line 3)"."""
+    where = f" ({_where(failure.line, cells)})" if failure.line else ""
+    return Outcome(False, kind=failure.kind, message=failure.message + where, traceback=failure.traceback,
+                   line=failure.line)
+
+
+def _left_undefined(run: SandboxRun, tree: Any, functions: set[str],
+                    cells: Converted | None) -> tuple[dict[str, str], list[str]]:
+    """The functions an import that stopped in statement `run.stopped_in` did not define, each with why in the
+    student's terms, and those of them defined after that statement (the others are defined nowhere)."""
+    failure, noun = run.import_error, "notebook" if cells else "file"
+    at = f" at {_where(failure.line, cells)}" if failure.line else ""
+    undefined, later = {}, []
+    for name in sorted(functions):
+        defined_in = first_binding(tree, name)
+        if defined_in is None:
+            undefined[name] = f"{name} is not defined in your {noun} (which also stopped{at}: {failure.message})"
+        elif defined_in >= run.stopped_in:
+            undefined[name] = f"{name} is not defined: your {noun} stopped{at} before defining it: {failure.message}"
+            later.append(name)
+    return undefined, later
+
+
+def _import_stopped(exercise: Exercise, run: SandboxRun, source: str, tree: Any,
+                    cells: Converted | None) -> dict[str, Any]:
+    """The report of an import that stopped in the file's own code outside the functions (a cell trying them
+    out, say): it costs no points of its own. The error is reported once, as `<module>` with its line, the
+    functions it left undefined say so in their checks, and the first note tells what was graded anyway."""
+    calls = [call for part in exercise.parts for call in part.calls()]
+    undefined, later = _left_undefined(run, tree, {call.function for call in calls}, cells)
+    outcomes = {call.id: Outcome(False, kind=NOT_IMPLEMENTED, message=undefined[call.function])
+                if call.function in undefined else run.outcomes[call.id] for call in calls}
+    report = grade_outcomes(exercise, outcomes, run.constants, source)
+    bindings = {name: first_binding(tree, name) for name in exercise.constants if name not in run.constants}
+    unread = [name for name, index in bindings.items() if index is not None and index >= run.stopped_in]
+    failure, where = run.import_error, _where(run.import_error.line, cells)
+    error = _error_dict(FunctionError("<module>", failure.kind, _located(failure, cells).message, failure.traceback))
+    kept = [e for e in report["errors"] if e["function"] not in undefined]
+    report["errors"] = [{**error, "line": failure.line, "not_graded": sorted(undefined)}, *kept]
+    for check in report["checks"]:
+        if check["function"] in undefined:
+            check["message"] = undefined[check["function"]]
+    graded = sorted({c["function"] for c in report["checks"]} - set(undefined))
+    report["notes"].insert(0, _stop_note(failure.message, where, bool(graded), later, unread, run.definitions_only,
+                                         cells is not None))
+    return report
+
+
+def _stop_note(message: str, where: str, graded: bool, later: list[str], unread: list[str], definitions_only: bool,
+               notebook: bool) -> str:
+    """What an import that stopped in the file's code outside the functions left graded, in one note."""
+    said = f"Your code outside the functions failed{f' at {where}' if where else ''} ({message})"
+    where_to_try = "in a cell after them" if notebook else "at the end of the file"
+    if not graded:
+        note = (f"{said} before any of the functions was defined, so none could be graded. Fix or remove that line, "
+                f"and try your functions out only after their definitions ({where_to_try}).")
+    elif later:
+        one = len(later) == 1
+        note = (f"{said}; {_listed(later)} {'comes' if one else 'come'} after that line and "
+                f"{'was' if one else 'were'} never defined, so {'it' if one else 'they'} could not be graded; "
+                f"the other functions were graded anyway{_HOW[definitions_only]}. Try your functions out only after "
+                f"their definitions ({where_to_try}).")
+    else:
+        note = f"{said}; your functions were graded anyway{_HOW[definitions_only]}: it costs no points."
+    if unread:
+        one = len(unread) == 1
+        note += (f" {_listed(unread)} {'comes' if one else 'come'} after that line too, so the grader could not read "
+                 f"{'it' if one else 'them'}.")
+    return note
+
+
+_HOW = {False: "", True: " from their definitions alone (imports, functions, classes and the values they use; your "
+                         "other code outside the functions was not run again)"}
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: dict[str, Any], source: str) -> dict[str, Any]:
@@ -110,7 +217,8 @@ def grade_outcomes(exercise: Exercise, outcomes: dict[str, Outcome], constants: 
             entry = CATALOG[finding.id]
             mistakes.append({
                 "id": finding.id, "severity": entry.severity, "title": entry.title,
-                "message": entry.message(finding), "function": result.function,
+                "message": entry.message(finding), "observed": finding.observed, "expected": finding.expected,
+                "function": result.function,
                 "line": index.locate(result.function, finding.locate),
                 "why": entry.why, "fix": entry.fix_for(finding),
                 "checks": [item.id for item in part.rubric if finding.id in item.mistakes],  # the points it cost

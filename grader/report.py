@@ -78,6 +78,15 @@ def format_number(value: Any, spec: str = "g") -> str:
     return format(x + 0.0, spec)  # + 0.0: -0.0 is shown as 0
 
 
+def errors_of(exercise: dict[str, Any], check: dict[str, Any]) -> list[dict[str, Any]]:
+    """The errors that cost a check its points: its function's own, and a failure of the whole file that
+    left that function ungraded (a try-out that failed after the definitions costs no check: its
+    `not_graded` is empty; an older report without `not_graded` counts for every check)."""
+    function = check["function"]
+    return [e for e in exercise["errors"] if e["function"] == function
+            or (e["function"] == "<module>" and function in e.get("not_graded", [function]))]
+
+
 def all_passed(report: dict[str, Any]) -> bool:
     return all(exercise["passed"] for exercise in report["exercises"])
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.render.escape import visible
+from grader.report import errors_of
 
 _t = visible  # text from the report, on one line, every control character shown as an escape
 
@@ -112,7 +113,7 @@ def _test_output(exercise: dict[str, Any], check: dict[str, Any]) -> str:
         mistakes = [m for m in exercise["mistakes"] if m["function"] == check["function"] and m["severity"] == "warning"]
     else:
         mistakes = [m for m in exercise["mistakes"] if check["id"] in m["checks"]]
-    errors = [] if check["passed"] else [e for e in exercise["errors"] if e["function"] in (check["function"], "<module>")]
+    errors = [] if check["passed"] else errors_of(exercise, check)
     # The check message repeats the error or mistake that decided it, when there is one: said once.
     restated = errors or any(m["message"] == check["message"] for m in mistakes)
     lines = [] if restated else [_t(check["message"])]

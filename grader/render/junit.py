@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from grader.render.escape import visible
+from grader.report import errors_of
 
 REQUIRED = "This check is required: the exercise fails without it, whatever the score."
 
@@ -83,7 +84,7 @@ def _case(exercise: dict[str, Any], check: dict[str, Any]) -> ET.Element:
                       name=_clean(f"{check['id']}: {check['title']}"))
     if check["passed"]:
         return case
-    errors = [e for e in exercise["errors"] if e["function"] in (check["function"], "<module>")]
+    errors = errors_of(exercise, check)
     mistakes = [m for m in exercise["mistakes"] if check["id"] in m["checks"]]
     # The check message repeats the error or mistake that decided it, when there is one: said once.
     restated = errors or any(m["message"] == check["message"] for m in mistakes)

@@ -21,12 +21,14 @@ from grader.sandbox.protocol import (  # noqa: F401  (re-exported)
     CRASHED, ERROR_KINDS, EXCEPTION, INVALID_RETURN, MAX_TEXT_CONSTANT_CHARS, MEMORY_LIMIT, NOT_IMPLEMENTED, SYNTAX_ERROR,
     TIMEOUT, TOO_LARGE,
 )
+from grader.sandbox.protocol import LINE
 
 # What one failure may add to the report: its message is copied into every check of its function.
 MAX_MESSAGE_CHARS = 2_000
 MAX_TRACEBACK_CHARS = 8_000
 MAX_CONSTANTS = 100
 MAX_SHOWN_CHARS = 120  # a student's value quoted in a message
+MAX_COUNT = 10_000_000  # a line or statement number: beyond any file the grader reads
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,7 @@ class Outcome:
     kind: str = ""  # one of ERROR_KINDS when not ok
     message: str = ""
     traceback: str = ""
+    line: int | None = None  # of an import that stopped: the line of the file's top-level code it stopped at
 
 
 def call_request(call: Call) -> dict:
@@ -280,11 +283,19 @@ def outcome_from_event(event: dict, call: Call | None = None) -> Outcome:
 
 
 def failure_from_event(event: dict) -> Outcome:
-    """The failure the child reports (a call's, or the import's): a known kind, bounded texts."""
+    """The failure the child reports (a call's, or the import's): a known kind, bounded texts, a line or None."""
     kind = event.get("kind")
     return Outcome(False, kind=kind if kind in ERROR_KINDS else CRASHED,
                    message=_text(event.get("message"), MAX_MESSAGE_CHARS),
-                   traceback=_text(event.get("traceback"), MAX_TRACEBACK_CHARS, keep_end=True))
+                   traceback=_text(event.get("traceback"), MAX_TRACEBACK_CHARS, keep_end=True),
+                   line=counted(event.get(LINE)))
+
+
+def counted(value: Any, start: int = 1) -> int | None:
+    """A line number or an index sent by the child: an int from `start` up to a file's size, else None."""
+    if type(value) is int and start <= value <= MAX_COUNT:
+        return value
+    return None
 
 
 def _text(value: Any, limit: int, keep_end: bool = False) -> str:

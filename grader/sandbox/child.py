@@ -2,10 +2,18 @@
 calls its functions and emits plain data.
 
 The request names the calls to make ({"id", "function", "args", "returns"}) and the module
-constants to read. Each event is one JSON line on the event pipe (names in protocol.py):
-"imported", then a "start" and a "result" per call. Nothing here decides a grade; a dishonest
-worker can only lie about what it submitted, which the grader then judges like anything else.
+constants to read. Each event is one JSON line on the event pipe (names in protocol.py): "at"
+before each top-level statement that can fail, "imported", then a "start" and a "result" per call.
+The module runs one top-level statement at a time, so a statement that raises (a cell trying the
+functions out) stops it there and the functions defined before it are still called; where a
+statement takes the worker along (an endless loop, os._exit), the grader knows from "at" where it
+was. Nothing here
+decides a grade; a dishonest worker can only lie about what it submitted, which the grader then
+judges like anything else.
 """
+import __future__
+import ast
+import gc
 import importlib.util
 import json
 import os
@@ -29,17 +37,21 @@ def run_job(request, path, events_fd, after_call=lambda: None):
         out.write(wire.dumps(event) + "\n")
         out.flush()
 
-    try:
-        module = _load(path)
-    except BaseException as exc:  # SystemExit and KeyboardInterrupt included: all are the student's
-        module, failure = None, _failure(exc, path)
+    def at(index, line):
+        if os.getpid() == worker:  # a process the student forked runs on, silently, as it would in Python
+            out.write(f'{{"event": "{protocol.AT}", "{protocol.STATEMENT}": {index}, "{protocol.LINE}": {line}}}\n')
+            out.flush()  # before the statement runs: if it takes the worker along, the grader knows where
+
+    module, stop = _load(path, request.get(protocol.KEEP), at)
     if os.getpid() != worker:
         os._exit(0)  # a process the student forked came back here: only the worker reports
     after_call()
-    if module is None:
-        emit({"event": protocol.IMPORT_FAILED, **failure})
+    if module is None or (stop is not None and stop["kind"] == protocol.MEMORY_LIMIT):
+        # Nothing to call, or a module that may hold the memory it ran out of: the grader decides what next.
+        emit({"event": protocol.IMPORT_FAILED, **stop})
         return
-    emit({"event": protocol.IMPORTED, "constants": _constants(module, request.get("constants", []))})
+    imported = {"event": protocol.IMPORTED, "constants": _constants(module, request.get("constants", []))}
+    emit({**imported, protocol.STOPPED: stop} if stop is not None else imported)
     for call in request.get("calls", []):
         emit({"event": protocol.START, "id": call["id"]})
         result = _run_call(module, call, path)
@@ -49,12 +61,89 @@ def run_job(request, path, events_fd, after_call=lambda: None):
         emit({"event": protocol.RESULT, "id": call["id"], **result})
 
 
-def _load(path):
+def _load(path, keep, at):
+    """(module, None) once every top-level statement ran (only those in `keep` when given);
+    (module, failure) when one raised, the module holding what the statements before it defined;
+    (None, failure) when the file does not compile (then nothing ran, as for any Python import)."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     spec = importlib.util.spec_from_file_location("submission", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    collecting = gc.isenabled()
+    gc.disable()  # the syntax tree is a great many objects that all live on: collecting them is wasted
+    try:
+        statements = _compiled(ast.parse(spec.loader.get_data(path), path), path, keep)
+    except BaseException as exc:
+        failure = _failure(exc, path)
+        if isinstance(exc, SyntaxError):  # its line is a field: the grader says it in the student's terms
+            failure["message"] = f"{type(exc).__name__}: {exc.msg}"
+        return None, {**failure, protocol.LINE: getattr(exc, "lineno", None)}
+    finally:
+        if collecting:
+            gc.enable()
+    for index, line, code in statements:
+        at(index, line)
+        try:
+            exec(code, module.__dict__)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: all are the student's
+            return module, {**_failure(exc, path), protocol.LINE: _module_line(exc, path) or line,
+                            protocol.STATEMENT: index}
+    return module, None
+
+
+def _compiled(tree, path, keep):
+    """(index, line, code) per run of top-level statements to run, every one compiled before any runs, so that
+    a compile error anywhere stops the import before it starts, as it does in Python. A run is the statement
+    at `index` with the inert ones just before it (`x = 1`, a plain def), which cannot fail or run any code:
+    the statement a failure is in is always known, and a file of a hundred thousand `x = 1` compiles at once."""
+    flags, code_seen, wanted = 0, False, None if keep is None else set(keep)
+    compiled, run = [], []
+    for index, statement in enumerate(tree.body):
+        docstring = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            if code_seen:  # compiled apart from what is before it, it would pass
+                raise SyntaxError("from __future__ imports must occur at the beginning of the file",
+                                  (path, statement.lineno, statement.col_offset + 1, None))
+            for alias in statement.names:  # what the rest of the file is compiled with
+                flags |= getattr(__future__, alias.name).compiler_flag
+        elif not (docstring and index == 0):
+            code_seen = True
+        if (wanted is not None and index not in wanted) or (docstring and index):
+            continue  # a string between statements does nothing (first in a run, it would become __doc__)
+        run.append((index, statement))
+        if not _inert(statement):
+            compiled.append(_run_code(run, path, flags))
+            run = []
+    if run:  # inert statements at the end
+        compiled.append(_run_code(run, path, flags))
+    return compiled
+
+
+def _run_code(run, path, flags):
+    index, statement = run[-1]
+    return index, statement.lineno, compile(ast.Module([s for _, s in run], []), path, "exec", flags=flags,
+                                            dont_inherit=True)
+
+
+def _inert(statement):
+    """A statement that runs none of the student's code and cannot raise: a name bound to literals, a def
+    without decorators, defaults or annotations, `pass`."""
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        arguments = statement.args
+        annotated = statement.returns or any(a.annotation for a in ast.walk(arguments) if isinstance(a, ast.arg))
+        return not (statement.decorator_list or arguments.defaults or any(arguments.kw_defaults) or annotated)
+    if isinstance(statement, ast.Assign) and all(isinstance(t, ast.Name) for t in statement.targets):
+        literals = (ast.Constant, ast.Tuple, ast.List, ast.Load)
+        return all(isinstance(node, literals) for node in ast.walk(statement.value))
+    return False
+
+
+def _module_line(exc, path):
+    """The line of the file's top-level code that was running when exc was raised (a call's line, say)."""
+    real = os.path.realpath(path)
+    frames = traceback.extract_tb(exc.__traceback__)
+    return next((f.lineno for f in frames if f.name == "<module>" and os.path.realpath(f.filename) == real), None)
 
 
 def _constants(module, names):

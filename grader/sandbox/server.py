@@ -31,7 +31,7 @@ from typing import Any
 
 from grader.sandbox import cgroup, confine, isolation, protocol, users, wire
 from grader.sandbox.calls import (
-    Call, Limits, Outcome, call_request, decode_constants, failure_from_event, outcome_from_event,
+    Call, Limits, Outcome, call_request, counted, decode_constants, failure_from_event, outcome_from_event,
 )
 from grader.sandbox.protocol import CRASHED, INVALID_RETURN, MEMORY_LIMIT, TIMEOUT
 from grader.sandbox.removal import remove_tree
@@ -47,7 +47,9 @@ IMPORT = "<import>"
 class JobResult:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
-    import_error: Outcome | None = None
+    import_error: Outcome | None = None  # what stopped the import, its line when known
+    partial: bool = False  # the import stopped, yet the worker called what the statements before it defined
+    statement: int | None = None  # the index of the top-level statement the import stopped in (None: none ran)
     output: str = ""
     output_truncated: bool = False
 
@@ -143,13 +145,17 @@ class Sandbox:
         self._resources.close()  # the sandbox's own user, once none of its processes is left
         self._proc = None
 
-    def run_job(self, source_path: Path, calls: list[Call], constants: list[str], limits: Limits) -> JobResult:
-        """Import the submission in a fresh worker and make the calls; stops at the first death."""
+    def run_job(self, source_path: Path, calls: list[Call], constants: list[str], limits: Limits,
+                keep: list[int] | None = None) -> JobResult:
+        """Import the submission in a fresh worker (only its top-level statements `keep` when given) and make
+        the calls; stops at the first death."""
         self.start()
         self._wait_ready(limits.import_seconds + 60)
         name = secrets.token_hex(16)  # the job's folder: nobody can guess it, or make it before the worker
         request = {"submission": source_path.name, "source": source_path.read_text(encoding="utf-8"),
                    "constants": constants, "calls": [call_request(c) for c in calls]}
+        if keep is not None:
+            request[protocol.KEEP] = list(keep)
         worker_limits = limits.for_worker()
         if not self._process_limit_applies():
             worker_limits.pop("processes")
@@ -215,6 +221,7 @@ class _Job:
         self.result = JobResult()
         self.imported = False
         self.current: str | None = None
+        self.at: tuple[int | None, int | None] = (None, None)  # the top-level statement being run, and its line
         self.timed_out = False
         self.killed = False
         self.sandbox_lost = False
@@ -313,17 +320,28 @@ class _Job:
         if kind == protocol.RESULT and self.current is not None and call == self.current:
             self.result.outcomes[self.current] = outcome_from_event(event, self.calls[self.current])
             self.current = None
+        elif kind == protocol.AT and not self.imported:
+            self.at = (counted(event.get(protocol.STATEMENT), start=0), counted(event.get(protocol.LINE)))
         elif kind == protocol.IMPORTED and not self.imported:
             self.imported = True
             self.result.constants = decode_constants(event.get("constants"))
+            stopped = event.get(protocol.STOPPED)
+            if isinstance(stopped, dict):
+                self._stopped(stopped)
+                self.result.partial = True
         elif kind == protocol.IMPORT_FAILED and not self.imported:
-            self.result.import_error = failure_from_event(event)
+            self._stopped(event)
             self.imported = True
         elif kind == protocol.CONFINE_FAILED and not self.imported:
             self.unconfined = str(event.get("message"))[:500]
             self.imported = True
             self.result.import_error = Outcome(False, kind=CRASHED, message="the sandbox could not start this job")
         return False
+
+    def _stopped(self, failure: dict) -> None:
+        """The failure that stopped the import, in the statement the child says (None when none ran)."""
+        self.result.import_error = failure_from_event(failure)
+        self.result.statement = counted(failure.get(protocol.STATEMENT), start=0)
 
     def _refuse(self, message: str) -> None:
         """The event stream broke: the call in progress (or the import) fails with message, the worker
@@ -332,7 +350,8 @@ class _Job:
         if self.current is not None:
             self.result.outcomes[self.current] = failure
         elif not self.imported:
-            self.result.import_error, self.imported = failure, True
+            failure.line = self.at[1]
+            self.result.import_error, self.result.statement, self.imported = failure, self.at[0], True
         self.current = None
         self.broken = True
         self._kill(timed_out=False)
@@ -360,7 +379,8 @@ class _Job:
             outcome = Outcome(False, kind=CRASHED,
                               message=f"the process exited with status {status.get('exit')} before returning")
         if current == IMPORT:
-            self.result.import_error = outcome
+            outcome.line = self.at[1]  # where the worker was when it stopped
+            self.result.import_error, self.result.statement = outcome, self.at[0]
         else:
             self.result.outcomes[current] = outcome
 

@@ -6,7 +6,8 @@ lines are commented out, never run, and cell magics other than the Python-bodied
 (%%time, %%timeit, %%capture, %%prun) comment out their whole cell. That file is graded
 as usual; the report then points to cells: N counts all cells of the notebook (Markdown
 included) from 1, as Jupyter's and VS Code's cell order shows them, and the line counts
-from 1 within that cell.
+from 1 within that cell. The conversion comes first and knows nothing of grading
+(grader.grading converts, grades the Python with the cell map, then calls `annotate`).
 
 A notebook is untrusted data, read in the grader's own process: its size, the nesting of its
 JSON, its number of cells and its characters of code are bounded before and after nbformat
@@ -15,11 +16,13 @@ notebook costs more than a plain JSON file of MAX_NOTEBOOK_BYTES.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tempfile
 import tokenize
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,32 +209,21 @@ def _logical_line_end(lines: list[str], start: int) -> int:
     return fed
 
 
-def grade_notebook(path: Path, exercise, sandbox=None) -> dict[str, Any]:
-    """Grade a notebook like the .py it stands for; the report points to cells and lines."""
-    from grader.grading import grade_path
-
-    path = Path(path)
-    converted = convert(read_notebook(path), path.name)
+@contextlib.contextmanager
+def as_script(converted: Converted, exercise_name: str) -> Iterator[Path]:
+    """The notebook's Python as the file `<exercise>.py` in a new temporary folder, for as long as it is graded."""
     with tempfile.TemporaryDirectory(prefix="grader-notebook-") as folder:
-        script = Path(folder) / f"{exercise.name}.py"
+        script = Path(folder) / f"{exercise_name}.py"
         script.write_text(converted.source, encoding="utf-8")
-        report = grade_path(script, exercise, sandbox)
-    report["submission"] = str(path)
-    for exercise_report in report["exercises"]:
-        annotate(exercise_report, converted, path.name, script.name)
-    return report
+        yield script
 
 
 def annotate(exercise: dict[str, Any], converted: Converted, notebook_name: str, script_name: str) -> None:
-    """Add the cell and the line within it to every mistake and error with a line; rewrite messages and tracebacks."""
+    """Add the cell and the line within it to every mistake and error with a line; point tracebacks to cells."""
     for item in [*exercise.get("mistakes", []), *exercise.get("errors", [])]:
         place = converted.place(item.get("line"))
         if place:
             item["cell"], item["cell_line"] = place
-
-    def in_message(match: re.Match) -> str:
-        place = converted.place(int(match.group(1)))
-        return f"(cell {place[0]}, line {place[1]})" if place else match.group(0)
 
     frame = re.compile(rf'File "{re.escape(script_name)}", line (\d+)')
 
@@ -239,9 +231,7 @@ def annotate(exercise: dict[str, Any], converted: Converted, notebook_name: str,
         place = converted.place(int(match.group(1)))
         return f'File "{notebook_name}", cell {place[0]}, line {place[1]}' if place else match.group(0)
 
-    for error in exercise.get("errors", []):
-        if error.get("kind") == "syntax-error":  # the grader's own "(line N)" suffix
-            error["message"] = re.sub(r"\(line (\d+)\)$", in_message, error.get("message", ""))
+    for error in exercise.get("errors", []):  # messages already name cells: the grading was given the cell map
         if error.get("traceback"):
             error["traceback"] = frame.sub(in_traceback, error["traceback"])
     exercise["cells"] = converted.cells

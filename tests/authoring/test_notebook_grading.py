@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell
 
 from grader.authoring.generate import exercise_names, outputs, solution_notebook
@@ -43,10 +44,23 @@ def mistaken_iris_notebook() -> tuple[nbformat.NotebookNode, dict]:
     return notebook, where
 
 
+TRY_OUT = ("from sklearn.datasets import load_iris\n\nX, y = load_iris(return_X_y=True)\n"
+           "X_train, X_test, y_train, y_test = split_data(X, y)\nmodel = build_model(4, 3)\n"
+           "model.fit(X_train, y_trian, epochs=5)\nprint('not reached')")
+
+
+def tryout_iris_notebook() -> nbformat.NotebookNode:
+    """The solution notebook with a last cell that tries the functions out and fails at its sixth line (a typo)."""
+    notebook = nbformat.reads(solution_notebook("iris_net", REFERENCE), as_version=4)
+    notebook.cells.append(new_code_cell(TRY_OUT))
+    return notebook
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    folders = {kind: root / kind for kind in ("solution-py", "solution-nb", "stub-py", "stub-nb", "mistake-nb")}
+    kinds = ("solution-py", "solution-nb", "stub-py", "stub-nb", "mistake-nb", "tryout-nb")
+    folders = {kind: root / kind for kind in kinds}
     for folder in folders.values():
         folder.mkdir()
     for name in NAMES:
@@ -57,7 +71,11 @@ def graded(tmp_path_factory):
             (folders[kind] / output.path.name).write_text(output.text)
     notebook, where = mistaken_iris_notebook()
     (folders["mistake-nb"] / "iris_net.ipynb").write_text(nbformat.writes(notebook))
-    out = subprocess.run([sys.executable, "-m", "grader", "check", *folders, "--html", "html"], cwd=root,
+    (folders["tryout-nb"] / "iris_net.ipynb").write_text(nbformat.writes(tryout_iris_notebook()))
+    # The stubs are named one by one: in a folder, `grader check` skips an untouched stub.
+    paths = [path for kind, folder in folders.items()
+             for path in (sorted(folder.iterdir()) if kind.startswith("stub") else [folder])]
+    out = subprocess.run([sys.executable, "-m", "grader", "check", *paths, "--html", "html"], cwd=root,
                          capture_output=True, text=True, timeout=900)
     reports = {path.stem: json.loads(path.read_text()) for path in (root / "reports").glob("*.json")}
     return out, reports, where, root
@@ -67,7 +85,7 @@ def test_the_run_fails_only_for_the_stubs_and_the_mistake(graded):
     out, reports, _, _ = graded
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr
-    assert len(reports) == 4 * len(NAMES) + 1
+    assert len(reports) == 4 * len(NAMES) + 2
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -109,3 +127,24 @@ def test_a_notebook_mistake_points_to_its_cell(graded):
     assert not MARKER.exists()
     page = (graded[3] / "html" / "mistake-nb-iris_net.html").read_text()
     assert f"In <code>build_model</code>, cell {where['dense'][0]}, line {where['dense'][1]}." in page
+
+
+def test_a_failing_try_out_cell_costs_nothing_and_is_named_by_its_cell(graded):
+    out, reports, _, root = graded
+    exercise = reports["tryout-nb-iris_net"]["exercises"][0]
+    solution = reports["solution-nb-iris_net"]["exercises"][0]
+    assert [(c["id"], c["points"]) for c in exercise["checks"]] == [(c["id"], c["points"]) for c in solution["checks"]]
+    assert exercise["score"] == 100 and exercise["passed"]
+    cell = len(tryout_iris_notebook().cells)
+    [error] = exercise["errors"]
+    assert (error["function"], error["kind"], error["cell"], error["cell_line"]) == ("<module>", "exception", cell, 6)
+    message = f"NameError: name 'y_trian' is not defined (cell {cell}, line 6)"
+    assert error["message"] == message
+    assert f'File "iris_net.ipynb", cell {cell}, line 6, in <module>' in error["traceback"]
+    assert exercise["notes"][0] == (f"Your code outside the functions failed at cell {cell}, line 6 (NameError: name "
+                                    "'y_trian' is not defined); your functions were graded anyway: it costs no points.")
+    assert f"exception in <module>: {message}" in out.stdout
+    page = BeautifulSoup((root / "html" / "tryout-nb-iris_net.html").read_text(), "html.parser")
+    article = page.select_one("article.error")
+    assert article.h3.get_text(" ", strip=True) == f"exception your code outside the functions, cell {cell}, line 6"
+    assert article.select_one("mark").get_text() == "model.fit(X_train, y_trian, epochs=5)"
