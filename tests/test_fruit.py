@@ -126,7 +126,7 @@ def test_probability_rows_pass():
 ])
 def test_non_probabilities_are_found(outputs, shown):
     [finding] = found(outputs)
-    assert shown in finding.observed and finding.locate == "dense:2"
+    assert shown in finding.observed and finding.locate == "output"
 
 
 def test_the_check_is_opt_in_and_leaves_nan_rows_to_training_diverged():

@@ -1,10 +1,8 @@
 """The mistake catalog, ruff-style: every id has a BAD example it catches and a GOOD one it passes."""
-import textwrap
-
 import pytest
 
 from grader.checks import CATALOG
-from tests.examples import MISTAKES, assert_clean, graded, mistake_example
+from tests.examples import MISTAKES, assert_clean, assert_marked_lines, graded, mistake_example
 from tests.harness import mistake_ids
 
 IDS = sorted(CATALOG)
@@ -29,11 +27,9 @@ def test_bad_example_is_caught(mistake_id):
     report = graded(bad, example["EXERCISE"])
     found = [m for m in report["mistakes"] if m["id"] == mistake_id]
     assert found, f"not caught; found {sorted(mistake_ids(report))}, errors {report['errors']}"
-    n_lines = len(textwrap.dedent(bad).splitlines())
     for mistake in found:
         assert "Expected:" in mistake["message"] and mistake["severity"] == CATALOG[mistake_id].severity
-        assert isinstance(mistake["line"], int) and 1 <= mistake["line"] <= n_lines, mistake
-
+    assert_marked_lines(bad, found)
 
 @pytest.mark.parametrize("mistake_id", IDS)
 def test_good_example_passes(mistake_id):

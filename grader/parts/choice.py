@@ -6,6 +6,7 @@ from typing import Any
 
 from grader.checks.catalog import Finding
 from grader.sandbox.calls import TEXT_OR_NONE, Call, Outcome, shown
+from grader.source_lines import answer_hint
 from grader.spec import PartResult, RubricItem, failure
 
 
@@ -44,5 +45,5 @@ class ChoicePart:
             result.messages[key] = f"{self.function}({key!r}) returned {shown(outcome.value)}"
             if not right:
                 result.findings.append(Finding(self.mistake, result.messages[key], " or ".join(repr(a) for a in accepted),
-                                               f"def:{self.function}"))
+                                               answer_hint(key, outcome.value)))
         return result

@@ -3,7 +3,7 @@
 BAD = """
 def build_model(n_features, n_classes):
     model = keras.Sequential([
-        keras.Input(shape=(n_classes,)),
+        keras.Input(shape=(n_classes,)),  # <-
         keras.layers.Dense(16, activation="relu"),
         keras.layers.Dense(n_classes, activation="softmax"),
     ])
@@ -21,3 +21,17 @@ def build_model(n_features, n_classes):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def build_model(n_features, n_classes):
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(1, n_features)))  # <-
+    model.add(keras.layers.Flatten())
+    model.add(keras.layers.Dense(16, activation="relu"))
+    model.add(keras.layers.Dense(n_classes, activation="softmax"))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+""",
+)

@@ -7,7 +7,7 @@ def build_model(n_features, n_classes):
         keras.layers.Dense(16, activation="relu"),
         keras.layers.Dense(n_classes, activation="softmax"),
     ])
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])  # <-
     return model
 """
 
@@ -21,3 +21,33 @@ def build_model(n_features, n_classes):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def build_model(n_features, n_classes):
+    model = keras.Sequential([
+        keras.Input(shape=(n_features,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+    model.compile(
+        optimizer="adam",
+        loss="categorical_crossentropy",  # <-
+        metrics=["accuracy"],
+    )
+    return model
+""",
+"""
+def build_model(n_features, n_classes):
+    model = keras.Sequential([
+        keras.Input(shape=(n_features,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+    model.compile("adam",
+                  "mean_squared_error",  # <-
+                  metrics=["accuracy"])
+    return model
+""",
+)

@@ -4,7 +4,7 @@ BAD = """
 def build_model(n_features, n_classes):
     model = keras.Sequential([
         keras.Input(shape=(n_features,)),
-        keras.layers.Dense(n_classes, activation="softmax"),
+        keras.layers.Dense(n_classes, activation="softmax"),  # <-
     ])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -20,3 +20,15 @@ def build_model(n_features, n_classes):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def build_model(n_features, n_classes):
+    inputs = keras.Input(shape=(n_features,))
+    outputs = keras.layers.Dense(n_classes, activation="softmax")(inputs)  # <-
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+""",
+)

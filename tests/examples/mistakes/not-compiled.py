@@ -7,7 +7,7 @@ def build_model(n_features, n_classes):
         keras.layers.Dense(16, activation="relu"),
         keras.layers.Dense(n_classes, activation="softmax"),
     ])
-    return model
+    return model  # <-
 """
 
 GOOD = """
@@ -20,3 +20,20 @@ def build_model(n_features, n_classes):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def make_network(n_features, n_classes):
+    return keras.Sequential([
+        keras.Input(shape=(n_features,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(n_classes, activation="softmax"),
+    ])
+
+
+def build_model(n_features, n_classes):
+    model = make_network(n_features, n_classes)
+    return model  # <-
+""",
+)

@@ -15,7 +15,7 @@ def build_model(n_features, n_classes):
         keras.Input(shape=(n_features,)),
         keras.layers.Dense(8, activation="relu"),
         keras.layers.Dense(6, activation="relu"),
-        keras.layers.Dense(n_classes),
+        keras.layers.Dense(n_classes),  # <-
     ])
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
@@ -37,3 +37,22 @@ def build_model(n_features, n_classes):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+EPOCHS = 200
+BATCH_SIZE = 32
+
+
+def build_model(n_features, n_classes):
+    inputs = keras.Input(shape=(n_features,))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    hidden = keras.layers.Dense(6, activation="relu")(hidden)
+    scores = keras.layers.Dense(n_classes)(hidden)  # <-
+    model = keras.Model(inputs, scores)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+""",
+)

@@ -3,7 +3,7 @@ training fruits by heart, the few that look like another kind included, and scor
 EXERCISE = "fruit"
 
 BAD = """
-EPOCHS = 600
+EPOCHS = 600  # <-
 BATCH_SIZE = 8
 
 

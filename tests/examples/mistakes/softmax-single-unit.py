@@ -6,7 +6,7 @@ def build_model(n_features):
     model = keras.Sequential([
         keras.Input(shape=(n_features,)),
         keras.layers.Dense(8, activation="relu"),
-        keras.layers.Dense(1, activation="softmax"),
+        keras.layers.Dense(1, activation="softmax"),  # <-
     ])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     return model
@@ -22,3 +22,16 @@ def build_model(n_features):
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     return model
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def build_model(n_features):
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(n_features,)))
+    model.add(keras.layers.Dense(8, activation="relu"))
+    model.add(keras.layers.Dense(1, activation="softmax"))  # <-
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+""",
+)

@@ -5,7 +5,7 @@ BAD = """
 def softmax(z):
     z = np.asarray(z, dtype=float)
     e = np.exp(z - z.max())
-    return e / e.sum()
+    return e / e.sum()  # <-
 """
 
 GOOD = """
@@ -14,3 +14,20 @@ def softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / np.sum(e, axis=-1, keepdims=True)
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def softmax(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e)  # <-
+""",
+"""
+def softmax(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    total = e.sum(axis=0)  # <-
+    return e / total
+""",
+)

@@ -4,7 +4,7 @@ EXERCISE = "neuron"
 BAD = """
 def softmax(z):
     z = np.asarray(z, dtype=float)
-    e = np.exp(z)
+    e = np.exp(z)  # <-
     return e / e.sum(axis=-1, keepdims=True)
 """
 
@@ -14,3 +14,18 @@ def softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 """
+
+# Other ways students write the same mistake, each with its line marked.
+FORMS = (
+"""
+def softmax(z):
+    z = np.asarray(z, dtype=float)
+    return np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)  # <-
+""",
+"""
+def softmax(z):
+    z = np.asarray(z, dtype=float)
+    powers = np.e ** z  # <-
+    return powers / powers.sum(axis=-1, keepdims=True)
+""",
+)
