@@ -160,7 +160,8 @@ BY_OPTIMIZER = "optimizer=optimizer, loss='sparse_categorical_crossentropy'"
     ({"epochs": 1}, "it trained for 1 epoch of 4 batches, 4 weight updates in all",
      "set EPOCHS = 200 (the exercise's default) or more", "EPOCHS = 1"),
     ({"output": "relu"}, "the output layer uses relu (wrong-output-activation, above)",
-     "match the output to the task: softmax", 'keras.layers.Dense(n_classes, activation="relu")'),
+     "give the output layer one unit per class with activation='softmax'",
+     'keras.layers.Dense(n_classes, activation="relu")'),
 ], ids=["tiny-learning-rate", "too-few-epochs", "relu-output"])
 def test_underfitting_names_the_likely_cause_found_in_the_network(grade, change, cause, fix, where):
     output = f'keras.layers.Dense(n_classes, activation="{change.get("output", "softmax")}")'
@@ -190,6 +191,7 @@ def test_underfitting_names_a_mistake_of_the_output_before_others_and_sgd_last()
     findings = (Finding("softmax-hidden-activation", "hidden layer 'h' uses softmax", "relu", "dense:0"),
                 Finding("wrong-output-units", "the output layer has 2 unit(s) for 3 classes", "3 units", "dense:1"))
     setup = TrainingSetup(epochs=200, batches=4, asked_epochs=200, stub_epochs=200, stub_batch_size=32, stub_batches=4,
+                          task=IRIS.parts[-1].terms(),
                           optimizer="sgd", learning_rate=0.01, model_findings=findings, n_classes=3)
     text, fix, where = underfitting_cause(setup)
     assert text.startswith("the output layer has 2 unit(s)") and where == "dense:1"
@@ -235,7 +237,7 @@ def test_not_stratified_says_the_grader_called_split_data_on_its_own_data(grade)
                                        "    return train_test_split(X, y, test_size=0.3, random_state=42)\n")
     report = grade(source)
     mistake = found(report, "not-stratified")
-    assert mistake["line"] == line_of(source, "def split_data")
+    assert mistake["line"] == line_of(source, "return train_test_split(")  # the unstratified draw
     assert re.match(r"when the grader called split_data on its own test data \(150 rows in classes of 60, 50 and 40 "
                     r"rows\), class \d got \d+ of its \d+ rows in the test set\. Expected: \d+ test rows for that class, "
                     r"the same share as the whole test set \(45 of 150 rows\)\. Fix: pass stratify=y", mistake["message"]), \

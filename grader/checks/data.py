@@ -48,7 +48,7 @@ def test_set_overlap(s: SplitSubject):
         repeated = len(trial.train_ids) - len(np.unique(trial.train_ids)) + len(trial.test_ids) - len(np.unique(trial.test_ids))
         if len(shared) or repeated:
             yield Finding("test-set-overlap", f"{len(shared)} row(s) are in both sets and {repeated} appear twice in one set",
-                          "each row in exactly one set, once", "def:split_data")
+                          "each row in exactly one set, once", "passthrough")
             return
 
 
@@ -56,7 +56,7 @@ def test_set_overlap(s: SplitSubject):
     "labels-misaligned",
     title="Labels no longer match their rows",
     why="Each label belongs to its row. Shuffling X and y separately (or splitting them with different "
-        "seeds) pairs flowers with the wrong species, so the model learns noise.",
+        "seeds) pairs rows with other rows' labels, so the model learns noise.",
     fix="split X and y together in one call, e.g. train_test_split(X, y, ...), or index both with the same permutation",
 )
 def labels_misaligned(s: SplitSubject):
@@ -65,7 +65,7 @@ def labels_misaligned(s: SplitSubject):
         if wrong:
             total = len(trial.train_ids) + len(trial.test_ids)
             yield Finding("labels-misaligned", f"{wrong} of {total} returned labels do not belong to their row",
-                          "y_train[i] and y_test[i] to be the labels of X_train[i] and X_test[i]", "def:split_data")
+                          "y_train[i] and y_test[i] to be the labels of X_train[i] and X_test[i]", "apart")
             return
 
 
@@ -83,7 +83,7 @@ def wrong_test_size(s: SplitSubject):
         if abs(n_test - s.test_size * n) > 1 or n_train + n_test != n:
             yield Finding("wrong-test-size", f"with {n} rows, the split returned {n_train} training and {n_test} test rows",
                           f"about {round(s.test_size * n)} test rows and the other {n - round(s.test_size * n)} for training",
-                          "def:split_data")
+                          "kw:test_size|kw:train_size|slice")
             return
 
 
@@ -102,7 +102,7 @@ def unshuffled_split(s: SplitSubject):
         if contiguous and (ids[0] == 0 or ids[-1] == n - 1):
             where = "last" if ids[-1] == n - 1 else "first"
             yield Finding("unshuffled-split", f"the test set is exactly the {where} {len(ids)} rows of the input",
-                          "a random selection of rows", "def:split_data")
+                          "a random selection of rows", "kw:shuffle=False|slice")
             return
 
 
@@ -117,7 +117,7 @@ def split_not_reproducible(s: SplitSubject):
     for trial in s.trials:
         if trial.repeat_test_ids is not None and set(trial.repeat_test_ids.tolist()) != set(trial.test_ids.tolist()):
             yield Finding("split-not-reproducible", "two calls with the same data chose different test rows",
-                          "the same split on every call", "def:split_data")
+                          "the same split on every call", "unseeded")
             return
 
 
@@ -149,7 +149,7 @@ def not_stratified(s: SplitSubject):
                           f"of {sizes} rows), class {classes[worst]:g} got {test_counts[worst]} of its {counts[worst]} "
                           f"rows in the test set",
                           f"{rows} test rows for that class, the same share as the whole test set "
-                          f"({len(trial.test_ids)} of {len(trial.y)} rows)", "def:split_data")
+                          f"({len(trial.test_ids)} of {len(trial.y)} rows)", "unstratified|draw")
             return
 
 
@@ -336,12 +336,18 @@ def normalize_verdicts(trial: NormalizeTrial) -> dict[str, str]:
     return verdicts
 
 
+# Where each normalize mistake is (grader.source_lines): the statistics taken from X_test (its second
+# parameter), the scaler or statistic that is not a standardization, the return that hands X_test back.
+NORMALIZE_LINES = {"test-statistics-leak": "fit:1", "scaled-separately": "fit:1", "not-standardized": "scaling",
+                   "no-normalization": "returns"}
+
+
 def _normalize_mistake(id: str, expected: str, **text):
     def check(s: NormalizeSubject):
         for trial in s.trials:
             observed = normalize_verdicts(trial).get(id)
             if observed:
-                yield Finding(id, observed, expected, "def:normalize")
+                yield Finding(id, observed, expected, NORMALIZE_LINES[id])
                 return
 
     return mistake(id, family="normalize", severity="error", **text)(check)
@@ -371,7 +377,7 @@ _normalize_mistake(
     "one scaling, computed from X_train, applied to both sets",
     title="Train and test were scaled with different numbers",
     why="Scaling the test set with other numbers than the training set (such as its own mean and standard "
-        "deviation) moves it differently, so the same flower gets different numbers in the two sets and the "
+        "deviation) moves it differently, so the same row gets different numbers in the two sets and the "
         "network sees test data unlike anything it learned from; its own statistics are also test data the "
         "model should never see.",
     fix="compute the numbers once, on X_train (scaler.fit(X_train)), and apply those same numbers to X_test "

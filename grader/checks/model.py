@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from grader.checks.catalog import Finding, mistake
 from grader.model.facts import ModelFacts
+from grader.model.task import Task
 
 SATURATING = {"sigmoid", "tanh", "hard_sigmoid"}
 DEEP_SATURATING_STACK = 4
@@ -32,6 +33,13 @@ class ModelSubject:
     n_classes: int
     task: str = "multiclass"
     probes: tuple[Probe, ...] = ()
+    arguments: tuple[str, ...] = ("n_features", "n_classes")  # what build_model takes
+    hidden_units: tuple[int, ...] = ()  # the reference network's hidden layers: sizes that pass the exercise
+
+    @property
+    def terms(self) -> Task:
+        """The exercise's right network, in the words of a fix."""
+        return Task(self.task, self.n_features, self.n_classes, self.arguments, self.hidden_units)
 
 
 def _expected_output(subject: ModelSubject) -> str:
@@ -46,11 +54,12 @@ def _expected_output(subject: ModelSubject) -> str:
     why="Without a hidden layer the network is a single layer of neurons: it can only draw straight "
         "decision boundaries, exactly like logistic regression. Hidden layers are where the network "
         "finds patterns too tangled for a single straight line.",
-    fix="add at least one hidden layer before the output, e.g. keras.layers.Dense(16, activation='relu')",
+    fix="add at least one hidden Dense layer with a non-linear activation such as relu before the output layer",
 )
 def no_hidden_layer(s: ModelSubject):
     if len(s.facts.dense) == 1:
-        yield Finding("no-hidden-layer", "the model has only its output Dense layer", "at least one hidden Dense layer before the output", "dense:0")
+        yield Finding("no-hidden-layer", "the model has only its output Dense layer", "at least one hidden Dense layer before the output", f"dense:0/{len(s.facts.dense)}",
+                      fix=f"add {s.terms.hidden_layers()}, before the output layer")
 
 
 @mistake(
@@ -67,7 +76,7 @@ def linear_hidden_activation(s: ModelSubject):
     for layer in s.facts.hidden:
         if layer.is_linear:
             yield Finding("linear-hidden-activation", f"hidden layer {layer.name!r} ({layer.units} units) has a linear activation",
-                          "a non-linear activation such as relu", f"dense:{layer.position}")
+                          "a non-linear activation such as relu", f"dense:{layer.position}/{len(s.facts.dense)}")
 
 
 @mistake(
@@ -76,13 +85,14 @@ def linear_hidden_activation(s: ModelSubject):
     why="Softmax turns a list of scores into a probability distribution that sums to 1; it belongs on "
         "the output of a multi-class network. In a hidden layer it forces the neurons to compete for "
         "one unit of total signal, which throws information away and slows learning.",
-    fix="use relu in hidden layers and keep softmax for the output layer",
+    fix="use relu in the hidden layers (softmax belongs only on the output layer of a network that picks one "
+        "class out of several)",
 )
 def softmax_hidden_activation(s: ModelSubject):
     for layer in s.facts.hidden:
         if "softmax" in layer.activations:
             yield Finding("softmax-hidden-activation", f"hidden layer {layer.name!r} uses softmax",
-                          "relu (or another element-wise activation) in hidden layers", f"dense:{layer.position}")
+                          "relu (or another element-wise activation) in hidden layers", f"dense:{layer.position}/{len(s.facts.dense)}")
 
 
 @mistake(
@@ -104,24 +114,28 @@ def wrong_output_activation(s: ModelSubject):
         right = ("softmax", "linear")
     if out.activation not in right:
         yield Finding("wrong-output-activation", f"the output layer uses {out.activation}",
-                      _expected_output(s), f"dense:{out.position}")
+                      _expected_output(s), f"dense:{out.position}/{len(s.facts.dense)}",
+                      fix=f"give the output layer {s.terms.output_words(out.units)} (or leave it linear and compile "
+                          f"with loss={s.terms.logits_loss(out.units)})")
 
 
 @mistake(
     "wrong-output-units", family="model", severity="error",
     title="Output layer has the wrong number of units",
-    why="The output layer needs one neuron per class, so each class gets its own probability.",
-    fix="give the output layer n_classes units: keras.layers.Dense(n_classes, activation='softmax')",
+    why="The output layer needs one neuron per class, so each class gets its own probability; a yes/no task "
+        "needs just one, a sigmoid unit giving the probability of yes.",
+    fix="give the output layer one unit per class with softmax (for a yes/no task, one unit with sigmoid)",
 )
 def wrong_output_units(s: ModelSubject):
     out = s.facts.output
     if out is not None and s.task == "binary" and out.units not in (1, 2):
         yield Finding("wrong-output-units", f"the output layer has {out.units} units for a yes/no task",
-                      "1 unit with sigmoid (or 2 units with softmax)", f"dense:{out.position}",
-                      fix="give the output layer one unit: keras.layers.Dense(1, activation='sigmoid')")
+                      "1 unit with sigmoid (or 2 units with softmax)", f"dense:{out.position}/{len(s.facts.dense)}",
+                      fix=f"give the output layer one unit: {s.terms.output_layer()}")
     if out is not None and s.task == "multiclass" and out.units != s.n_classes:
         yield Finding("wrong-output-units", f"the output layer has {out.units} unit(s) for {s.n_classes} classes",
-                      f"{s.n_classes} units, one per class", f"dense:{out.position}")
+                      f"{s.n_classes} units, one per class", f"dense:{out.position}/{len(s.facts.dense)}",
+                      fix=f"give the output layer one unit per class: {s.terms.output_layer()}")
 
 
 @mistake(
@@ -143,14 +157,25 @@ def loss_label_mismatch(s: ModelSubject):
     if s.task == "binary" and out is not None and out.units == 1:
         if loss != "binary_crossentropy":
             yield Finding("loss-label-mismatch", f"{reads}, but the labels are {labels} with one output unit",
-                          "binary_crossentropy, the loss for one sigmoid output unit and 0/1 labels", "call:compile",
+                          "binary_crossentropy, the loss for one sigmoid output unit and 0/1 labels", "loss|call:compile",
                           fix="compile with loss='binary_crossentropy' (keep the one sigmoid output unit)")
         return
     if loss != "sparse_categorical_crossentropy":
+        units = out.units if out is not None else None
+        expected = ("binary_crossentropy with one sigmoid output unit, or sparse_categorical_crossentropy with two "
+                    "softmax units" if not s.terms.softmax_outputs(units) else
+                    "sparse_categorical_crossentropy, the loss for integer class labels")
         yield Finding("loss-label-mismatch", f"{reads}, but the labels are {labels}, one class id per row",
-                      "sparse_categorical_crossentropy, the loss for integer class labels", "call:compile",
-                      fix="compile with loss='sparse_categorical_crossentropy', which takes the class ids as they are"
-                          + (" (or use one sigmoid output unit with loss='binary_crossentropy')" if s.task == "binary" else ""))
+                      expected, "loss|call:compile", fix=_class_ids_fix(s.terms, units))
+
+
+def _class_ids_fix(terms: Task, units: int | None) -> str:
+    """The loss fix for a network that is not one sigmoid unit: sparse categorical cross-entropy for one softmax
+    unit per class, or for a yes/no network whose output fits neither loss, one sigmoid unit and binary cross-entropy."""
+    if not terms.softmax_outputs(units):
+        return f"compile with loss='binary_crossentropy'{terms.output_change(units)}"
+    return ("compile with loss='sparse_categorical_crossentropy', which takes the class ids as they are"
+            + (" (or use one sigmoid output unit with loss='binary_crossentropy')" if terms.binary else ""))
 
 
 # What each loss takes, for the loss-label-mismatch message.
@@ -179,7 +204,9 @@ def softmax_single_unit(s: ModelSubject):
     out = s.facts.output
     if out is not None and out.units == 1 and out.activation == "softmax":
         yield Finding("softmax-single-unit", "the output layer has 1 unit with softmax, which always outputs 1.0",
-                      _expected_output(s), f"dense:{out.position}")
+                      _expected_output(s), f"dense:{out.position}/{len(s.facts.dense)}",
+                      fix=f"give the output layer {s.terms.output_words()}: {s.terms.output_layer()}, and compile with "
+                          f"loss='{s.terms.loss()}'")
 
 
 @mistake(
@@ -195,12 +222,16 @@ def logits_mismatch(s: ModelSubject):
     out, facts = s.facts.output, s.facts
     if out is None or not facts.compiled or facts.loss is None or "crossentropy" not in facts.loss:
         return
+    terms, activation = s.terms, "softmax" if s.terms.softmax_outputs(out.units) else "sigmoid"
+    fix = (f"either keep activation='{activation}' and the loss's default from_logits=False, or use a linear "
+           f"output with {terms.logits_loss(out.units)}")
     if facts.from_logits and out.activation in ("softmax", "sigmoid"):
         yield Finding("logits-mismatch", f"the output applies {out.activation} and the loss has from_logits=True",
-                      "from_logits=True only with a linear output", "call:compile")
+                      "from_logits=True only with a linear output", "kw:from_logits=True|loss|call:compile", fix=fix)
     elif not facts.from_logits and out.activation == "linear":
         yield Finding("logits-mismatch", "the output layer is linear (raw scores) but the loss expects probabilities",
-                      "a softmax output, or from_logits=True in the loss", f"dense:{out.position}")
+                      f"a {activation} output, or from_logits=True in the loss", f"dense:{out.position}/{len(s.facts.dense)}",
+                      fix=fix)
 
 
 @mistake(
@@ -240,26 +271,27 @@ def shape_text(shape: tuple[int | None, ...]) -> str:
     title="Sizes are hard-coded instead of taken from the arguments",
     why="build_model must work for any data set it is given; a network whose numbers of inputs and "
         "outputs are written in as numbers breaks on the next data set, which has other sizes.",
-    fix="use the n_features and n_classes arguments for the input shape and the output units",
+    fix="use build_model's arguments (n_features, and n_classes where it takes one) for the input shape and the "
+        "output units",
 )
 def hardcoded_shapes(s: ModelSubject):
     """Reported for the first probe that shows it (several probes would only repeat it)."""
-    facts = s.facts
+    facts, fix = s.facts, f"use {s.terms.size_arguments()}"
     for probe in s.probes:
         call = probe.call or f"build_model({probe.n_features}, {probe.n_classes})"
         if probe.facts is None:
-            yield Finding("hardcoded-shapes", f"{call} failed: {probe.error}", f"{call} builds a model for those sizes", "def:build_model")
+            yield Finding("hardcoded-shapes", f"{call} failed: {probe.error}", f"{call} builds a model for those sizes", "def:build_model", fix=fix)
             return
         found = []
         declared, probed = facts.input_shape, probe.facts.input_shape
         if declared is not None and fits_rows(declared, s.n_features) and probed is not None \
                 and not fits_rows(probed, probe.n_features):
             found.append(Finding("hardcoded-shapes", f"{call} declares an input of shape {shape_text(probed)}",
-                                 f"an input of shape ({probe.n_features},), one number per feature", INPUT_LINE))
+                                 f"an input of shape ({probe.n_features},), one number per feature", INPUT_LINE, fix=fix))
         out = probe.facts.output
         if facts.output and facts.output.units == s.n_classes and out and out.units != probe.n_classes:
             found.append(Finding("hardcoded-shapes", f"{call} has {out.units} output units",
-                                 f"{probe.n_classes} output units", f"dense:{out.position}"))
+                                 f"{probe.n_classes} output units", f"dense:{out.position}/{len(probe.facts.dense)}", fix=fix))
         if found:
             yield from found
             return
@@ -270,14 +302,15 @@ def hardcoded_shapes(s: ModelSubject):
     title="Model is not compiled",
     why="compile() sets the optimizer that updates the weights and the loss the network tries to "
         "shrink; without it the grader cannot know how you meant the network to learn.",
-    fix="call model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy']) before returning the model",
+    fix="call model.compile(optimizer='adam', loss=..., metrics=['accuracy']) before returning the model, with the "
+        "loss for the labels: 'sparse_categorical_crossentropy' for class ids, 'binary_crossentropy' for 0/1 labels "
+        "and one sigmoid output unit",
 )
 def not_compiled(s: ModelSubject):
     if not s.facts.compiled:
-        binary = s.task == "binary" and s.facts.output is not None and s.facts.output.units == 1
-        yield Finding("not-compiled", "build_model returned a model that was never compiled", "a compiled model", "def:build_model",
-                      fix="call model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy']) "
-                          "before returning the model" if binary else None)
+        units = s.facts.output.units if s.facts.output is not None else None
+        yield Finding("not-compiled", "build_model returned a model that was never compiled", "a compiled model", "call:compile|returns",
+                      fix=f"call {s.terms.compile_call(units)} before returning the model{s.terms.output_change(units)}")
 
 
 @mistake(
@@ -292,4 +325,4 @@ def vanishing_gradient_risk(s: ModelSubject):
     saturating = [layer for layer in s.facts.hidden if layer.activation in SATURATING]
     if len(saturating) >= DEEP_SATURATING_STACK:
         yield Finding("vanishing-gradient-risk", f"{len(saturating)} hidden layers use sigmoid or tanh",
-                      f"fewer than {DEEP_SATURATING_STACK} saturating hidden layers, or relu", f"dense:{saturating[0].position}")
+                      f"fewer than {DEEP_SATURATING_STACK} saturating hidden layers, or relu", f"dense:{saturating[0].position}/{len(s.facts.dense)}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.checks.catalog import CATALOG, Finding, mistake
+from grader.model.task import Task
 
 # A loss more than this many times the untrained network's loss (about ln(n_classes) for
 # cross-entropy) means the updates overshoot, even if it later falls back.
@@ -34,6 +35,7 @@ class TrainingSetup:
     stub_epochs: int  # the stub's EPOCHS and BATCH_SIZE: enough training for the lesson's network
     stub_batch_size: int
     stub_batches: int  # per epoch, with the stub's BATCH_SIZE
+    task: Task  # the exercise's right network: its labels, build_model's arguments, hidden sizes that pass
     optimizer: str | None = None  # lower-case class name
     learning_rate: float | None = None
     model_findings: tuple[Finding, ...] = ()  # the mistakes found in the network's structure
@@ -65,8 +67,9 @@ class TrainingSubject:
     "training-diverged", family="training", severity="error",
     title="Training diverged",
     why="The loss became NaN or infinite, or grew instead of shrinking: the weight updates are "
-        "overshooting, usually from a learning rate that is far too large or unscaled inputs.",
-    fix="use the optimizer's default learning rate (optimizer='adam'), and check the inputs are normalized",
+        "overshooting, usually from a learning rate that is far too large (the grader trains on its own "
+        "standardized inputs, so it is not their scale).",
+    fix="use the optimizer's default learning rate: optimizer='adam' in model.compile",
 )
 def training_diverged(s: TrainingSubject):
     loss = np.asarray(s.loss, dtype=float)
@@ -96,7 +99,8 @@ def training_diverged(s: TrainingSubject):
         "pattern: the output or the loss may not fit the labels, the learning rate may be tiny, the "
         "network too small, or the training too short. The message names the likely cause found in "
         "this network.",
-    fix="use the optimizer's default learning rate, a hidden layer of 8-16 relu units, and enough EPOCHS",
+    fix="use the optimizer's default learning rate, hidden layers as wide as the exercise's docstring asks, and "
+        "the exercise's EPOCHS",
 )
 def underfitting(s: TrainingSubject):
     acc = np.asarray(s.train_accuracy, dtype=float)
@@ -108,7 +112,9 @@ def underfitting(s: TrainingSubject):
         expected = f"at least {s.underfit_below:.2f} on the training rows"
         cause = underfitting_cause(s.setup) if s.setup else None
         if cause is None:
-            yield Finding("underfitting", observed, expected, "call:compile")
+            yield Finding("underfitting", observed, expected, "call:compile",
+                          fix=f"use the optimizer's default learning rate, {s.setup.task.hidden_layers()}, and the "
+                              f"exercise's EPOCHS = {s.setup.stub_epochs}" if s.setup else None)
         else:
             text, fix, locate = cause
             yield Finding("underfitting", f"{observed}; the likely cause: {text}", expected, locate, fix=fix)
@@ -133,8 +139,8 @@ def underfitting_cause(setup: TrainingSetup) -> tuple[str, str, str] | None:
         if setup.epochs < setup.asked_epochs:
             return (f"the grader trained it for only {trained}: a network this size costs the grader more per epoch "
                     f"than your EPOCHS = {setup.asked_epochs} allow (see the note)",
-                    "use a smaller network, e.g. one or two hidden layers of 16 to 128 units, which the grader trains "
-                    "for all of its EPOCHS", "def:build_model")
+                    f"use a smaller network, such as {setup.task.hidden_layers()}, which the grader trains for "
+                    f"the exercise's EPOCHS = {setup.stub_epochs}", _widest_layer(setup))
         return (f"it trained for {trained}",
                 f"set EPOCHS = {setup.stub_epochs} (the exercise's default) or more, and keep BATCH_SIZE at "
                 f"{setup.stub_batch_size} or less",
@@ -143,11 +149,11 @@ def underfitting_cause(setup: TrainingSetup) -> tuple[str, str, str] | None:
     if narrow:
         name, units, position = narrow[0]
         return (f"hidden layer {name!r} has only {_n(units, 'unit')} for {setup.n_classes} classes, too few to tell them apart",
-                "give every hidden layer more units than there are classes, e.g. keras.layers.Dense(16, activation='relu')",
-                f"dense:{position}")
+                f"give every hidden layer more units than there are classes, such as {setup.task.hidden_layers()}",
+                f"dense:{position}/{len(setup.hidden_units) + 1}")
     if setup.optimizer == "sgd":
         return ("the optimizer is SGD, which needs far more weight updates than Adam to learn this network",
-                "use optimizer='adam', as the lesson does (or train for more EPOCHS)", _optimizer_line(setup))
+                "use optimizer='adam', as the lesson does (or train for more EPOCHS)", _optimizer_line(setup, rate=False))
     return None
 
 
@@ -172,8 +178,24 @@ def _rate_fix(setup: TrainingSetup, rate: tuple[float, float]) -> str:
             f"keras.optimizers.{_class_name(setup)}(learning_rate={rate[1]:g})")
 
 
-def _optimizer_line(setup: TrainingSetup) -> str:
-    return f"call:{_class_name(setup)}|call:compile"
+def _optimizer_line(setup: TrainingSetup, rate: bool = True) -> str:
+    """Where the optimizer (rate=True: its learning rate) is chosen: learning_rate=, the optimizer's class, optimizer=."""
+    return ("kw:learning_rate|" if rate else "") + f"call:{_class_name(setup)}|kw:optimizer|call:compile"
+
+
+def _widest_layer(setup: TrainingSetup | None) -> str | None:
+    """The widest hidden layer, where a network too big for its data is made (None: no hidden layer known)."""
+    if setup is None or not setup.hidden_units:
+        return None
+    _, _, position = max(setup.hidden_units, key=lambda layer: layer[1])
+    return f"dense:{position}/{len(setup.hidden_units) + 1}"
+
+
+def _overfitting_line(setup: TrainingSetup | None) -> str | None:
+    """EPOCHS when it asks for more training than the exercise's default, else the widest hidden layer."""
+    if setup is not None and setup.asked_epochs > setup.stub_epochs:
+        return "assign:EPOCHS"
+    return _widest_layer(setup)
 
 
 def _class_name(setup: TrainingSetup) -> str:
@@ -210,7 +232,7 @@ def overfitting(s: TrainingSubject):
     if gap > s.overfit_gap:
         yield Finding("overfitting", f"after the last epoch the median training accuracy is {np.median(train):.3f} "
                       f"but the test accuracy only {np.median(test):.3f}, a gap of {gap:.3f}",
-                      f"a gap of at most {s.overfit_gap:.2f} between training and test accuracy", "def:build_model")
+                      f"a gap of at most {s.overfit_gap:.2f} between training and test accuracy", _overfitting_line(s.setup))
 
 
 @mistake(
@@ -249,8 +271,17 @@ def outputs_not_probabilities(s: TrainingSubject):
     shown = ", ".join(f"{v:.3f}" for v in rows[worst][:10]) + (", ..." if rows.shape[1] > 10 else "")
     total = f" (sum {sums[worst]:.3f})" if rows.shape[1] > 1 else ""
     expected = ("each row of outputs between 0 and 1, summing to 1" if rows.shape[1] > 1 else "an output between 0 and 1")
-    locate = f"dense:{s.output_position}" if s.output_position is not None else "call:compile"
+    locate = "output" if s.output_position is not None else "call:compile"
     yield Finding("outputs-not-probabilities",
                   f"{int(bad.sum())} of {len(rows)} rows of the trained model's outputs on the test sets are not "
                   f"probabilities, e.g. [{shown}]{total}",
-                  f"{expected} (within {PROBABILITY_TOLERANCE:g})", locate)
+                  f"{expected} (within {PROBABILITY_TOLERANCE:g})", locate,
+                  fix=_probabilities_fix(s.setup.task, rows.shape[1]) if s.setup else None)
+
+
+def _probabilities_fix(task: Task, units: int) -> str:
+    """The output and loss whose outputs are probabilities, for this exercise's labels and the network's units."""
+    activation = "softmax" if task.softmax_outputs(units) else "sigmoid"
+    layer = "keras.layers.Softmax()" if activation == "softmax" else "keras.layers.Activation('sigmoid')"
+    return (f"give the output layer activation='{activation}' and compile with loss='{task.loss(units)}' "
+            f"(from_logits=False, the default){task.output_change(units)}; or append {layer} after a linear output layer")

@@ -246,39 +246,50 @@ class _Compiled:
             accuracy = tf.reduce_mean(tf.cast(tf.equal(_predict_classes(out, from_logits), y), tf.float32))
             return tf.cast(loss, tf.float32), accuracy
 
-        @tf.function
+        def loop(count, body, state):
+            """for i in range(count): state = body(i, *state), as one graph loop. Written out so that the training
+            function needs no autograph, which would write a converted copy of this code into $TMPDIR."""
+            return tf.while_loop(lambda i, *_: i < count, lambda i, *state: (i + 1, *body(i, *state)),
+                                 (tf.constant(0), *state))[1:]
+
+        def batch(order, x_train, y_train, i, total):
+            idx = order[i * batch_size: tf.minimum((i + 1) * batch_size, n)]
+            xb, yb = tf.gather(x_train, idx), tf.gather(y_train, idx)
+            with tf.GradientTape() as tape:
+                out = model(xb, training=True)
+                loss = tf.reduce_mean(loss_fn(_fit_labels(yb, out), out))
+                if model.losses:
+                    loss += tf.add_n(model.losses)
+            pairs = [(g, v) for g, v in zip(tape.gradient(loss, model.trainable_variables),
+                                             model.trainable_variables) if g is not None]
+            optimizer.apply_gradients(pairs)
+            return (total + tf.cast(loss, tf.float32),)
+
+        def epoch_of(s, data, epoch, *epoch_curves):
+            x_train, y_train, x_test, y_test = data
+            order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([seeds[s], epoch]))
+            (total,) = loop(steps, lambda i, total: batch(order, x_train, y_train, i, total), (tf.constant(0.0),))
+            _, train_acc = measure(x_train, y_train)
+            test_loss, test_acc = measure(x_test, y_test)
+            values = (total / steps, train_acc, test_loss, test_acc)
+            return tuple(c.write(epoch, v) for c, v in zip(epoch_curves, values))
+
+        def seed_of(s, initial, outputs, *curves):
+            for variable, values in zip(variables, starts):  # weights and optimizer state as built for seed s
+                variable.assign(values[s])
+            data = x_train, y_train, x_test, y_test = X_train[s], Y_train[s], X_test[s], Y_test[s]
+            initial = initial.write(s, measure(x_train, y_train)[0])
+            epoch_curves = loop(epochs, lambda epoch, *c: epoch_of(s, data, epoch, *c),
+                                tuple(tf.TensorArray(tf.float32, size=epochs) for _ in range(4)))
+            curves = tuple(c.write(s, e.stack()) for c, e in zip(curves, epoch_curves))
+            outputs = outputs.write(s, tf.cast(model(x_test, training=False), tf.float32))
+            return (initial, outputs, *curves)
+
+        @tf.function(autograph=False)
         def run():
             count = len(starts[0])
-            initial = tf.TensorArray(tf.float32, size=count)
-            curves = [tf.TensorArray(tf.float32, size=count) for _ in range(4)]  # per seed: one value per epoch
-            outputs = tf.TensorArray(tf.float32, size=count)
-            for s in tf.range(count):
-                for variable, values in zip(variables, starts):  # weights and optimizer state as built for seed s
-                    variable.assign(values[s])
-                x_train, y_train, x_test, y_test = X_train[s], Y_train[s], X_test[s], Y_test[s]
-                initial = initial.write(s, measure(x_train, y_train)[0])
-                epoch_curves = [tf.TensorArray(tf.float32, size=epochs) for _ in range(4)]
-                for epoch in tf.range(epochs):
-                    order = tf.random.experimental.stateless_shuffle(tf.range(n), seed=tf.stack([seeds[s], epoch]))
-                    total = tf.constant(0.0)
-                    for step in tf.range(steps):
-                        idx = order[step * batch_size: tf.minimum((step + 1) * batch_size, n)]
-                        xb, yb = tf.gather(x_train, idx), tf.gather(y_train, idx)
-                        with tf.GradientTape() as tape:
-                            out = model(xb, training=True)
-                            loss = tf.reduce_mean(loss_fn(_fit_labels(yb, out), out))
-                            if model.losses:
-                                loss += tf.add_n(model.losses)
-                        pairs = [(g, v) for g, v in zip(tape.gradient(loss, model.trainable_variables),
-                                                         model.trainable_variables) if g is not None]
-                        optimizer.apply_gradients(pairs)
-                        total += tf.cast(loss, tf.float32)
-                    _, train_acc = measure(x_train, y_train)
-                    test_loss, test_acc = measure(x_test, y_test)
-                    values = (total / steps, train_acc, test_loss, test_acc)
-                    epoch_curves = [c.write(epoch, v) for c, v in zip(epoch_curves, values)]
-                curves = [c.write(s, e.stack()) for c, e in zip(curves, epoch_curves)]
-                outputs = outputs.write(s, tf.cast(model(x_test, training=False), tf.float32))
+            arrays = [tf.TensorArray(tf.float32, size=count) for _ in range(6)]  # initial, outputs, 4 curves per seed
+            initial, outputs, *curves = loop(count, seed_of, arrays)
             return initial.stack(), [c.stack() for c in curves], outputs.stack()
 
         return run
@@ -305,11 +316,29 @@ def _from_logits(compile_config: dict) -> bool:
     return isinstance(loss, dict) and isinstance(loss.get("config"), dict) and bool(loss["config"].get("from_logits"))
 
 
+# What TensorFlow's and Keras's errors say about the grader's own graph and code rather than the network: the
+# graph node that failed, the traced function, the grader's source lines and files, and the labels listed one by one.
+_GRAPH_NOISE = re.compile(r"\s*\[\[\{\{node [^}]*\}\}\]\]|\s*\[Op:[^\]]*\]|\s*for '\{\{node [^}]*\}\}[^']*'"
+                          r"|\s*Label values:[\d\s-]*|\s*\(defined at [^)]*\)")
+_TRACE_LINE = re.compile(r"^(Graph execution error:|Detected at node|in user code:|File \"|Traceback )")
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.+-]+)+\.py\b(?:, line \d+)?")
+# Keras's names for the two sides of a loss, in the student's terms.
+_LOSS_SIDES = "(target: the grader's labels, one per row; output: what the network returns for those rows)"
+
+
 def _error_summary(exc: Exception) -> str:
-    """The informative line of a (possibly multi-line, traced) TensorFlow error."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = re.match(r"^\w*(Error|Exception): (.+)", line)
-        if match:
-            return match.group(2)[:300]
-    return (lines[-1] if lines else type(exc).__name__)[:300]
+    """TensorFlow's or Keras's useful line of a (possibly multi-line, traced) error, quoted in the student's terms:
+    without graph node names, the traced function's name or the grader's paths and source lines."""
+    lines = []
+    follows_file = False
+    for raw in str(exc).splitlines():
+        line = _GRAPH_NOISE.sub("", raw).strip()
+        code_line = follows_file and raw.startswith("    ") and not re.match(r"^\s*\w*(Error|Exception): ", raw)
+        follows_file = line.startswith('File "')
+        if line and not _TRACE_LINE.match(line) and not code_line:
+            lines.append(_PATH.sub("", line).strip())
+    errors = [m.group(2) for m in (re.match(r"^\w*(Error|Exception): (.+)", line) for line in lines) if m]
+    text = (errors or lines or [""])[-1].rstrip(" .") or f"it raised {type(exc).__name__}"
+    text = text if len(text) <= 300 else text[:297] + "..."
+    sides = f" {_LOSS_SIDES}" if re.search(r"\btarget\b", text) and re.search(r"\boutput\b", text) else ""
+    return f'Keras stopped with "{text}"{sides}'
