@@ -80,6 +80,9 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 DATASETS = {"iris": iris, "pass_fail": pass_fail, "fruit": fruit, "digits": digits}
+# What each column means, in the student's terms (for charts); a data set not named here gets "feature N".
+FEATURE_NAMES = {"iris": ("sepal length", "sepal width", "petal length", "petal width"),
+                 "pass_fail": ("hours studied", "attendance %"), "fruit": ("weight (g)", "sweetness")}
 
 
 @functools.cache

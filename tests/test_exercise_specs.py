@@ -61,7 +61,7 @@ from grader.parts.model import ModelPart, model_rubric
 from grader.parts.normalize import NormalizePart, normalize_rubric
 from grader.spec import Exercise, ManualItem, RubricItem as Item
 """
-NORMALIZE = "NormalizePart(rubric=normalize_rubric(12, 18))"
+NORMALIZE = 'NormalizePart(dataset="iris", rubric=normalize_rubric(12, 18))'
 
 
 def model_part(**fields: str) -> str:
@@ -86,7 +86,7 @@ WRONG_SPECS = {  # what is wrong: (module name, its source, what the message mus
     "unknown-condition": ("condition", spec("condition", model_part(
         rubric="(Item('model-accuracy', 'Accuracy', 100, requires=('acuracy',)),)")),
         ["'model-accuracy'", "'acuracy'", "it sets: 'accuracy'"]),
-    "duplicate-item-id": ("items", spec("items", f"{NORMALIZE}, NormalizePart(rubric=normalize_rubric(12, 18), "
+    "duplicate-item-id": ("items", spec("items", f"{NORMALIZE}, NormalizePart(dataset='iris', rubric=normalize_rubric(12, 18), "
                                                  "function='scale')"), ["'normalize-standardized'", "twice"]),
     "pass-mark-above-the-points": ("mark", spec("mark", NORMALIZE), ["pass mark 70", "0 to 30"]),
     "negative-points": ("points", spec("points", f"{NORMALIZE}, {model_part(rubric='model_rubric(5, 15, 15, 10, -5, 20)')}"),

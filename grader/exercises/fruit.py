@@ -9,7 +9,7 @@ SPEC = Exercise(
     pass_mark=70,
     constants=("EPOCHS", "BATCH_SIZE"),
     parts=(
-        NormalizePart(rubric=normalize_rubric(standardized=10, train_statistics=15)),
+        NormalizePart(dataset="fruit", rubric=normalize_rubric(standardized=10, train_statistics=15)),
         ModelPart(
             dataset="fruit", n_features=2, n_classes=3, reference="fruit", class_names=("apple", "mango", "orange"),
             # Calibrated with `grader calibrate fruit --seeds 60` (reference: the lesson's 8-6 relu network, 200

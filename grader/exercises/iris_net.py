@@ -17,7 +17,7 @@ SPEC = Exercise(
             Item("split-shuffled", "The split is shuffled", 5, ("unshuffled-split",)),
             Item("split-reproducible", "The split is the same on every call", 5, ("split-not-reproducible",)),
         )),
-        NormalizePart(rubric=normalize_rubric(standardized=8, train_statistics=12)),
+        NormalizePart(dataset="iris", rubric=normalize_rubric(standardized=8, train_statistics=12)),
         ChoicePart(
             function="output_activation",
             mistake="wrong-output-activation",

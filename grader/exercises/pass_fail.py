@@ -9,7 +9,7 @@ SPEC = Exercise(
     pass_mark=70,
     constants=("EPOCHS", "BATCH_SIZE"),
     parts=(
-        NormalizePart(rubric=normalize_rubric(standardized=12, train_statistics=18)),
+        NormalizePart(dataset="pass_fail", rubric=normalize_rubric(standardized=12, train_statistics=18)),
         ModelPart(
             dataset="pass_fail", n_features=2, n_classes=2, task="binary", arguments=("n_features",),
             # build_model takes only n_features, so the graded call is build_model(2): the probes must ask for

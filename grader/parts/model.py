@@ -14,6 +14,7 @@ from grader.checks.training import TrainingSetup, TrainingSubject
 from grader.model.facts import ModelFacts, model_facts
 from grader.model.safe_config import UnsafeModel, shown, strip_compile, validate
 from grader.model.size import ModelSize, SizeCaps, UnbuildableModel, model_size
+from grader.model.task import Task
 from grader.sandbox.calls import INVALID_RETURN, Call, Outcome
 from grader.spec import FunctionError, PartResult, RubricItem, failure
 from grader.training.trainer import WorkCaps
@@ -99,20 +100,33 @@ class ModelPart:
         except UnsafeModel as exc:
             return PartResult(self.function, ran=False, errors=[FunctionError(self.function, INVALID_RETURN, str(exc))])
         facts = network.facts
-        subject = ModelSubject(facts, self.n_features, self.n_classes, self.task, tuple(self._probes(built, probes)))
+        subject = self.model_subject(facts, tuple(self._probes(built, probes)))
         result = PartResult(self.function, ran=True, findings=run_family("model", subject))
-        result.details["layers"] = layer_table(facts)
         if self.reference:
             reference = reference_layers(self.reference, self.function, self.args(self.n_features, self.n_classes))
             result.details["reference_layers"] = [dict(row) for row in reference]
         result.details["loss"] = facts.loss
         self._train(network, constants, result)
+        result.details["layers"] = layer_table(facts, [f.id for f in result.findings])  # with the training's findings
         circles = probes.get((2, 2)) or (network if (self.n_features, self.n_classes) == (2, 2) else None)
         if any(f.id in EVIDENCE_FOR for f in result.findings) and circles is not None:
             evidence = self._evidence(circles)
             if evidence:
                 result.details["evidence"] = evidence
         return result
+
+    def model_subject(self, facts: ModelFacts, probes: tuple[Probe, ...] = ()) -> ModelSubject:
+        """What the model checks read: the network's facts, the probes, and this exercise's sizes and terms."""
+        return ModelSubject(facts, self.n_features, self.n_classes, self.task, probes, self.arguments,
+                            self.terms().hidden_units)
+
+    def terms(self) -> Task:
+        """The exercise's right network, for the fixes: its labels, build_model's arguments and the hidden
+        layers of its reference network (sizes known to pass it; none without a reference)."""
+        hidden = () if not self.reference else tuple(
+            row["units"] for row in reference_layers(self.reference, self.function,
+                                                     self.args(self.n_features, self.n_classes))[:-1])
+        return Task(self.task, self.n_features, self.n_classes, self.arguments, hidden)
 
     def network(self, outcome: Outcome, n_features: int, call: str = "") -> Network:
         """The network a successful build_model call returned, as the grader would build it for n_features inputs.
@@ -198,10 +212,11 @@ class ModelPart:
             message = (f"not trained: the network cannot be trained because of {cause.id}: {cause.observed}. "
                        f"Fix: {CATALOG[cause.id].fix_for(cause)}; then the grader can train it")
         else:
-            labels = "0 or 1" if self.n_classes == 2 else f"the integers 0..{self.n_classes - 1}"
-            data = f" (its {rows} training rows of {self.n_features} features, labels {labels})" if rows else ""
+            terms = self.terms()
+            data = f" (its {rows} training rows of {self.n_features} features, labels {terms.labels()})" if rows else ""
             message = (f"the grader could not train the network on its data{data}: {reason}. Fix: make the network "
-                       f"take rows of {self.n_features} numbers and compile it with a loss for integer class labels")
+                       f"take rows of {self.n_features} numbers and end with {terms.output_layer()}, with no layer "
+                       f"after it that changes the shape of its output, and compile it with loss='{terms.loss()}'")
         self._untrained(result, message)
 
     def _setup(self, network: Network, epochs: int, batch: int, asked_epochs: int, rows: int,
@@ -214,6 +229,7 @@ class ModelPart:
             epochs=epochs, batches=-(-rows // batch), asked_epochs=asked_epochs, stub_epochs=stub_epochs,
             stub_batch_size=stub_batch, stub_batches=-(-rows // min(stub_batch, rows)), optimizer=facts.optimizer,
             learning_rate=facts.learning_rate, model_findings=tuple(result.findings), n_classes=self.n_classes,
+            task=self.terms(),
             hidden_units=tuple((layer.name, layer.units, layer.position) for layer in facts.hidden))
 
     def _train(self, network: Network, constants: dict[str, Any], result: PartResult) -> None:
@@ -286,6 +302,9 @@ class ModelPart:
             # float64, since rounding a float32 near its maximum overflows to infinity.
             "curves": {name: np.asarray(getattr(run, name), dtype=np.float64).round(4).tolist()
                        for name in ("loss", "train_accuracy", "test_loss", "test_accuracy")},
+            "reading": curve_reading(run.initial_loss, run.loss, run.train_accuracy, median, self.min_accuracy,
+                                     [split.y_test for split in data], self.n_classes,
+                                     [f.id for f in found if f.id in CATALOG and CATALOG[f.id].family == "training"]),
         }
 
     def _baseline(self, result: PartResult) -> dict[str, Any] | None:
@@ -299,6 +318,41 @@ class ModelPart:
                    "test_accuracy": list(accuracies), "tolerance": self.baseline_tolerance}
         result.details["baseline"] = details
         return details
+
+
+FLAT_ACCURACY = 0.02  # an accuracy that moves less than this over all epochs, ...
+NEAR_CHANCE = 0.05  # ... and stays within this of the largest class's share, is one answer for every row
+FALLING_LOSS = 0.95  # a final loss above this share of the untrained network's has hardly fallen
+
+
+def curve_reading(initial_loss: np.ndarray, loss: np.ndarray, train_accuracy: np.ndarray, median: float,
+                  threshold: float, y_tests: list[np.ndarray], n_classes: int, findings: list[str]) -> dict[str, Any]:
+    """What the grader's training curves show, for the charts' captions: `kind` is "diverged" (a loss that
+    became NaN or infinite, or training-diverged found), "healthy" (the threshold reached, no underfitting),
+    or, for a network that falls short: "flat" (the training accuracy did not move from what one answer for
+    every row scores), "not-falling" (the loss hardly fell) or "learning-too-little"; with the numbers, each class's
+    share of the test rows (what answering one class for every row scores) and the training mistakes found."""
+    loss, accuracy = np.asarray(loss, dtype=np.float64), np.asarray(train_accuracy, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        finite = bool(np.isfinite(loss).all())
+        start = float(np.median(np.asarray(initial_loss, dtype=np.float64)))
+        end = float(np.median(loss[:, -1])) if loss.size else start
+        spread = float(np.max(np.nanmax(accuracy, axis=1) - np.nanmin(accuracy, axis=1))) if accuracy.size else 0.0
+    shares = [round(float(np.mean(np.concatenate(y_tests) == c)), 4) for c in range(n_classes)]
+    final = float(np.median(accuracy[:, -1])) if accuracy.size else 0.0
+    if not finite or "training-diverged" in findings:
+        kind = "diverged"
+    elif median >= threshold and "underfitting" not in findings:
+        kind = "healthy"  # a warning (overfitting) is still said beside it
+    elif spread < FLAT_ACCURACY and final <= max(shares, default=1.0) + NEAR_CHANCE:
+        kind = "flat"
+    elif not end < FALLING_LOSS * start:
+        kind = "not-falling"
+    else:
+        kind = "learning-too-little"
+    return {"kind": kind, "initial_loss": round(start, 4), "final_loss": round(end, 4),
+            "final_train_accuracy": round(final, 4) if accuracy.size else None,
+            "class_shares": shares, "findings": findings}
 
 
 def model_rubric(compiled: float, hidden: float, output: float, loss: float, any_shape: float, accuracy: float,
@@ -328,12 +382,31 @@ def model_rubric(compiled: float, hidden: float, output: float, loss: float, any
     )
 
 
-def layer_table(facts: ModelFacts) -> list[dict[str, Any]]:
-    """The Dense layers as rows: name, units, effective activation, weights and biases."""
+# The mistakes that judge a layer's units or activation: the network table marks a layer where one was
+# found, never where it merely differs from the reference (16 relu units where the reference has 8 is fine).
+OUTPUT_JUDGED = {"units": ("wrong-output-units",),
+                 "activation": ("wrong-output-activation", "softmax-single-unit", "logits-mismatch",
+                                "outputs-not-probabilities")}
+
+
+def layer_table(facts: ModelFacts, findings: list[str] = ()) -> list[dict[str, Any]]:
+    """The Dense layers as rows: name, role (hidden or output), units, effective activation, weights and
+    biases, and per property the ids of the mistakes found in it (`flagged`)."""
+    from grader.checks.model import SATURATING
+
     rows, inputs = [], facts.input_dim
     for dense in facts.dense:
         parameters = (inputs + 1) * dense.units if inputs else None
-        rows.append({"name": dense.name, "units": dense.units, "activation": dense.activation, "parameters": parameters})
+        if dense is facts.output:
+            role, flagged = "output", {key: [i for i in ids if i in findings] for key, ids in OUTPUT_JUDGED.items()}
+        else:
+            role = "hidden"
+            judged = (("linear-hidden-activation", dense.is_linear),
+                      ("softmax-hidden-activation", "softmax" in dense.activations),
+                      ("vanishing-gradient-risk", dense.activation in SATURATING))
+            flagged = {"units": [], "activation": [i for i, applies in judged if applies and i in findings]}
+        rows.append({"name": dense.name, "role": role, "units": dense.units, "activation": dense.activation,
+                     "parameters": parameters, "flagged": flagged})
         inputs = dense.units
     return rows
 

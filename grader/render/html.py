@@ -6,6 +6,8 @@ charts are markup svg.py builds itself, escaping each label it takes; nothing el
 """
 from __future__ import annotations
 
+import ast
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from markupsafe import Markup
 
 from grader.render import svg
 from grader.render.escape import jinja_finalize
-from grader.report import format_number
+from grader.report import format_number, number
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
@@ -39,6 +41,11 @@ NEXT_STEPS = {
                  "no saved outputs; the grader provides the data itself.",
     "missing": "Add the file under exactly the name shown (a .py or a .ipynb), in the folder shown, and submit again.",
 }
+WHOLE_FILE_KINDS = {"syntax-error", "too-large", "missing"}  # of a `<module>` error: nothing of the file ran
+MODULE_NEXT_STEP = ("This line runs when your file is imported, before the grader calls your functions (code that "
+                    "tries them out, say). Fix it or remove it: the grader calls your functions itself. Keep such "
+                    "code after the function definitions (in the last cells of a notebook), quick, and without "
+                    "input() or sys.exit().")
 
 
 def _environment() -> Environment:
@@ -72,41 +79,117 @@ def _exercise_view(exercise: dict[str, Any]) -> dict[str, Any]:
     details = exercise.get("details", {})
     model = details.get("build_model", {})
     cells = exercise.get("cells", [])
-    mistakes = [{**m, "excerpt": _excerpt(lines, m.get("line"), cells),
+    docstrings = _docstrings(exercise.get("source", ""))
+    mistakes = [{**m, **message_parts(m), "excerpt": _excerpt(lines, m.get("line"), cells, docstrings),
                  "evidence": _evidence(model.get("evidence")) if m["id"] == "linear-hidden-activation" else None}
                 for m in exercise["mistakes"]]
-    errors = [{**e, "excerpt": _excerpt(lines, e.get("line"), cells)} for e in exercise["errors"]]
+    errors = [{**e, "excerpt": _excerpt(lines, e.get("line"), cells), **_error_heading(e)} for e in exercise["errors"]]
+    found = {m["id"] for m in exercise["mistakes"]}
     return {**exercise, "mistakes_view": mistakes, "errors_view": errors,
-            "model_rows": _model_rows(model.get("layers"), model.get("reference_layers")),
-            "charts": _charts(details)}
+            "model_rows": _model_rows(model.get("layers"), model.get("reference_layers"), found),
+            "charts": _charts(details), "captions": _captions(details, found)}
 
 
-def _excerpt(lines: list[str], line: int | None, cells: list[dict[str, int]] = ()) -> list[dict[str, Any]]:
-    """The lines around `line`; for a notebook, only its cell's, numbered as in the cell."""
+def _error_heading(error: dict[str, Any]) -> dict[str, str]:
+    """What an error of the file's own top-level code is called, with its place ('' for a function's error,
+    shown by name), and its next step when it is a line of that code rather than the whole file."""
+    if error["function"] != "<module>":
+        return {"heading": "", "next_step": ""}
+    if error["kind"] in WHOLE_FILE_KINDS or not error.get("line"):
+        return {"heading": "the whole file", "next_step": ""}
+    place = f"cell {error['cell']}, line {error['cell_line']}" if error.get("cell") else f"line {error['line']}"
+    return {"heading": f"your code outside the functions, {place}", "next_step": MODULE_NEXT_STEP}
+
+
+def message_parts(mistake: dict[str, Any]) -> dict[str, str]:
+    """A mistake's message ("observed. Expected: ... Fix: ...", grader.checks.catalog) as its observed and
+    expected parts, so that each is shown once in its place beside the fix; the whole message as observed
+    when it is not of that form."""
+    if "observed" in mistake:  # the report's own fields (a report written before them has the message only)
+        return {"observed": mistake["observed"], "expected": mistake.get("expected", "")}
+    message, fix = mistake["message"], mistake.get("fix", "")
+    suffix = f". Fix: {fix}"
+    if fix and message.endswith(suffix) and ". Expected: " in message[:-len(suffix)]:
+        observed, _, expected = message[:-len(suffix)].rpartition(". Expected: ")
+        return {"observed": observed, "expected": expected}
+    return {"observed": message, "expected": ""}
+
+
+def _excerpt(lines: list[str], line: int | None, cells: list[dict[str, int]] = (),
+             docstrings: dict[int, tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+    """The lines around `line`; for a notebook, only its cell's, numbered as in the cell. At a function's
+    `def` line (given its docstrings' lines), the def line and its first lines of code: the docstring is the
+    exercise's text, not the student's code, so it is left out with a line saying where it was."""
     if not line or not lines or line > len(lines):
         return []
     first, last, offset = 1, len(lines), 0
     cell = next((c for c in cells if c["start"] <= line <= c["end"]), None)
     if cell:
         first, last, offset = cell["start"], cell["end"], cell["start"] - 1
+
+    def shown(n: int) -> dict[str, Any]:
+        return {"number": n - offset, "text": lines[n - 1], "marked": n == line}
+
+    doc = (docstrings or {}).get(line)
+    if doc and line < doc[0] and doc[1] < last:
+        code = range(doc[1] + 1, min(last, doc[1] + CONTEXT_LINES) + 1)
+        gap = {"number": "", "text": f"(docstring, lines {doc[0] - offset}-{doc[1] - offset})", "marked": False,
+               "gap": True}
+        return [shown(n) for n in range(line, doc[0])] + [gap] + [shown(n) for n in code]
     start, end = max(first, line - CONTEXT_LINES), min(last, line + CONTEXT_LINES)
-    return [{"number": n - offset, "text": lines[n - 1], "marked": n == line} for n in range(start, end + 1)]
+    return [shown(n) for n in range(start, end + 1)]
 
 
-def _model_rows(student: list[dict] | None, reference: list[dict] | None) -> list[dict[str, Any]]:
-    """Student and reference layers side by side, each difference marked."""
+def _docstrings(source: str) -> dict[int, tuple[int, int]]:
+    """Per `def` line of a function that has a docstring, the docstring's first and last lines ({} for
+    code Python cannot parse: its excerpts are shown as they are)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    spans = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(node, clean=False) is not None:
+            spans[node.lineno] = (node.body[0].lineno, node.body[0].end_lineno)
+    return spans
+
+
+def _model_rows(student: list[dict] | None, reference: list[dict] | None,
+                found: set[str] = frozenset()) -> list[dict[str, Any]]:
+    """Student and reference layers side by side, lined up by role (difflib over hidden/output), so an extra
+    or a missing layer shows as such and the rest pair up; a cell is marked only where the grader found a
+    mistake in it (`flagged` in the report), never for a mere difference from the reference."""
     if not student:
         return []
     reference = reference or []
     rows = []
-    for i in range(max(len(student), len(reference))):
-        mine = student[i] if i < len(student) else None
-        theirs = reference[i] if i < len(reference) else None
-        differs = {key: bool(reference) and (mine or {}).get(key) != (theirs or {}).get(key)
-                   for key in ("units", "activation")}
-        rows.append({"position": i + 1, "mine": mine, "theirs": theirs, "differs": differs,
-                     "role": "output" if i == len(student) - 1 else "hidden"})
+
+    def row(mine: dict | None, theirs: dict | None, status: str) -> dict[str, Any]:
+        flagged = (mine or {}).get("flagged", {})
+        if mine is None and "no-hidden-layer" in found:
+            flagged = {"units": ["no-hidden-layer"], "activation": []}
+        return {"position": sum(1 for r in rows if r["mine"]) + 1 if mine else None, "mine": mine, "theirs": theirs,
+                "status": status, "flagged": {key: flagged.get(key, []) for key in ("units", "activation")}}
+
+    roles = difflib.SequenceMatcher(None, _kinds(student), _kinds(reference), autojunk=False)
+    for _, i1, i2, j1, j2 in roles.get_opcodes():
+        mine, theirs = student[i1:i2], reference[j1:j2]
+        for k in range(max(len(mine), len(theirs))):
+            a, b = (mine[k] if k < len(mine) else None), (theirs[k] if k < len(theirs) else None)
+            rows.append(row(a, b, "paired" if a and b else "added" if a else "missing"))
     return rows
+
+
+def _kinds(layers: list[dict]) -> list[tuple[str, int]]:
+    """Each layer's role with how many of that role come before it: hidden layers pair up from the first,
+    so the extra (or missing) ones are the deepest, just before the output."""
+    seen: dict[str, int] = {}
+    kinds = []
+    for layer in layers:
+        role = layer.get("role", "")
+        kinds.append((role, seen.get(role, 0)))
+        seen[role] = seen.get(role, 0) + 1
+    return kinds
 
 
 def _evidence(evidence: dict | None) -> Markup | None:
@@ -160,23 +243,161 @@ def _charts(details: dict[str, Any]) -> dict[str, Markup]:
             f"Test rows per class from your split_data: {_numbers(counts['test'])}; a stratified 30% split has "
             f"{_numbers(counts['expected_test'])}.", classes,
             [("your test split", counts["test"]), ("30% of each class", counts["expected_test"])], "rows"))
-    statistics = details.get("normalize", {}).get("statistics")
-    if statistics:
-        features = [f"feature {i + 1}" for i in range(len(statistics["train_mean"]))]
+    normalize = details.get("normalize", {})
+    statistics = normalize.get("statistics")
+    if statistics and "inputs" in normalize:  # an older report's statistics are of a trial's shifted test set: not drawn
+        features = normalize["inputs"]["features"]
         charts["means"] = Markup(svg.bar_chart(
-            "Feature means after normalize",
-            f"Means of your normalized features: train {_numbers(statistics['train_mean'])}, "
-            f"test {_numbers(statistics['test_mean'])}. "
-            "Standardized with training statistics, the training means are 0 and the test means near 0.",
+            "Feature means after your normalize", _normalize_caption(details["normalize"], "mean"),
             features, [("train", statistics["train_mean"]), ("test", statistics["test_mean"])], "mean",
-            reference=(0.0, "0"), value_format="{:.2f}"))
+            reference=(0.0, "standardized training mean (0)"), value_format="{:.2f}", y_range=(-1.0, 1.0)))
         charts["stds"] = Markup(svg.bar_chart(
-            "Feature standard deviations after normalize",
-            f"Standard deviations of your normalized features: train {_numbers(statistics['train_std'])}, test "
-            f"{_numbers(statistics['test_std'])}. Standardized with training statistics, the training ones are 1.",
+            "Standard deviations after your normalize", _normalize_caption(details["normalize"], "std"),
             features, [("train", statistics["train_std"]), ("test", statistics["test_std"])], "standard deviation",
-            reference=(1.0, "1"), value_format="{:.2f}"))
+            reference=(1.0, "standardized training deviation (1)"), value_format="{:.2f}", y_range=(0.0, 1.5)))
     return charts
+
+
+def _captions(details: dict[str, Any], found: set[str]) -> dict[str, str]:
+    """The charts' captions, each from the report's numbers and findings for this submission."""
+    captions: dict[str, str] = {}
+    counts = details.get("split_data", {}).get("class_counts")
+    if counts:
+        captions["class_counts"] = class_counts_caption(counts, found)
+    model = details.get("build_model", {})
+    training = model.get("training")
+    if training and training.get("reading"):
+        captions["accuracy"], captions["loss"] = training_captions(training)
+    if model.get("evidence"):
+        captions["evidence"] = evidence_caption(model["evidence"], training)
+    normalize = details.get("normalize", {})
+    if normalize.get("inputs"):
+        captions["normalize"] = normalize_inputs(normalize)
+    if normalize.get("inputs") and normalize.get("statistics"):
+        captions["means"] = _normalize_caption(normalize, "mean")
+        captions["stds"] = _normalize_caption(normalize, "std")
+    return captions
+
+
+def class_counts_caption(counts: dict[str, list], found: set[str]) -> str:
+    """What split_data did with the grader's class-sorted data, from its counts and the split mistakes found."""
+    text = ("The grader passed your split_data its data sorted by class: a shuffled, stratified 30% split takes "
+            f"about {_numbers(counts['expected_test'])} test rows per class. ")
+    close = all(abs(number(a) - number(b)) <= 1 for a, b in zip(counts["test"], counts["expected_test"]))
+    named = [i for i in ("unshuffled-split", "not-stratified", "wrong-test-size") if i in found]
+    text += f"Yours took {_numbers(counts['test'])}" + (", as it should." if close and not named else ".")
+    if named:
+        text += f" The grader found {_and(named)}: see Mistakes."
+    return text
+
+
+# What the grader's training mistakes mean beside its curves.
+_TRAINING_FINDINGS = {"underfitting": "underfitting", "training-diverged": "training-diverged",
+                      "overfitting": "overfitting, a warning", "outputs-not-probabilities": "outputs-not-probabilities"}
+
+
+def training_captions(training: dict[str, Any]) -> tuple[str, str]:
+    """The accuracy and loss charts' captions: what the curves show (flat, diverged, a loss that does not
+    fall, learning too little, healthy), with their numbers and the training mistakes found."""
+    reading = training["reading"]
+    kind, median, threshold = reading["kind"], training["median_test_accuracy"], training["threshold"]
+    start, end = format_number(reading["initial_loss"], ".3f"), format_number(reading["final_loss"], ".3f")
+    against = (f"median final test accuracy {format_number(median, '.3f')}, "
+               f"{'at or above' if number(median) >= threshold else 'below'} the threshold {format_number(threshold, '.2f')}")
+    lines = "Solid lines: training set; dashed: test set; one colour per seed. "
+    if kind == "diverged":
+        accuracy = f"Training diverged: the loss became NaN or infinite, or grew ({against})."
+        loss = (f"The loss went from {start} before training to {end} at the end: it did not fall and level off "
+                "as a healthy one does.")
+    elif kind == "flat":
+        classes = (training.get("confusion") or {}).get("classes") or [str(i) for i in range(len(reading["class_shares"]))]
+        shares = ", ".join(f"{c} {format_number(v, '.2f')}" for c, v in zip(classes, reading["class_shares"]))
+        accuracy = (f"The training accuracy stays flat at {format_number(reading['final_train_accuracy'], '.2f')} on "
+                    f"every epoch, about what answering the same class for every row scores (the classes' shares of "
+                    f"the test rows: {shares}): the network does not learn ({against}).")
+        loss = (f"The loss goes from {start} to {end}, but the accuracy never moves: a falling loss alone does not "
+                "mean the network learns.")
+    elif kind == "not-falling":
+        accuracy = f"The network hardly learns ({against})."
+        loss = f"The loss hardly falls, from {start} before training to {end}: the network does not learn."
+    elif kind == "learning-too-little":
+        accuracy = f"The network learns, but too little ({against})."
+        loss = f"The loss falls from {start} before training to {end}."
+    else:
+        accuracy = f"The accuracy rises and levels off ({against})."
+        loss = f"The loss falls from {start} before training to {end} and levels off: healthy training."
+    found = [_TRAINING_FINDINGS.get(f, f) for f in reading["findings"]]
+    if found:
+        accuracy += f" The grader found {_and(found)}: see Mistakes."
+    return lines + accuracy, lines + loss
+
+
+def evidence_caption(evidence: dict[str, Any], training: dict[str, Any] | None) -> str:
+    """Why the two-circles chart is there: what the network scored on the exercise's data, and on circles."""
+    if training:
+        here = (f"On this exercise's data your network reached a median test accuracy of "
+                f"{format_number(training['median_test_accuracy'], '.2f')} (threshold "
+                f"{format_number(training['threshold'], '.2f')}). ")
+    else:
+        here = "The grader could not train your network on this exercise's data. "
+    return (here + "Hidden layers without a non-linear activation make the whole network one straight-line map, "
+            f"which data that is almost separable by a straight line can hide. On {evidence['dataset']}, which no "
+            f"straight line separates, the grader trained your network "
+            f"({format_number(evidence['student_accuracy'], '.2f')}) and the same network with {evidence['change']} "
+            f"({format_number(evidence['fixed_accuracy'], '.2f')}).")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+# What the grader found in normalize, in the words of the charts (the ids are the catalog's).
+_NORMALIZE_FINDINGS = {
+    "no-normalization": "the grader found X_test returned as it came (no-normalization)",
+    "not-standardized": "the grader found a scaling that is not standardization (not-standardized)",
+    "test-statistics-leak": "the grader found statistics taken from the test set too (test-statistics-leak)",
+    "scaled-separately": "the grader found X_test scaled with other numbers than X_train (scaled-separately)",
+}
+
+
+def normalize_inputs(normalize: dict[str, Any]) -> str:
+    """What the grader passed normalize for its charts, and why its graded calls are not charted."""
+    inputs = normalize["inputs"]
+    text = (f"The charts show what your normalize returned for the grader's own split of this exercise's data "
+            f"({inputs['dataset']}: {inputs['train_rows']} training rows, {inputs['test_rows']} test rows, "
+            f"{len(inputs['features'])} features, unscaled; training means "
+            f"{', '.join(format_number(v, '.4g') for v in inputs['train_mean'])}). "
+            "The grade comes from other calls, on sets the grader made so that training, test and combined "
+            "statistics all differ: their test sets are shifted and spread on purpose, so even correct work "
+            "gives test means far from 0 there, and they are not charted.")
+    if "chart_error" in normalize:
+        text += f" On the grader's split, normalize gave no chart: {normalize['chart_error']}."
+    return text
+
+
+def _normalize_caption(normalize: dict[str, Any], stat: str) -> str:
+    """A chart's caption from its numbers and the grader's findings: what came back, what correct work gives,
+    and whether this submission does (never another story than the checks')."""
+    statistics, looks, findings = normalize["statistics"], normalize["looks"], normalize["findings"]
+    target, name = ("0", "means") if stat == "mean" else ("1", "standard deviations")
+    text = (f"Your normalize returned training {name} {_numbers(statistics['train_' + stat])} and test {name} "
+            f"{_numbers(statistics['test_' + stat])}. Standardized with the training set's statistics, the "
+            f"training {name} are {target} and the test {name} near {target} but not exactly (the test rows are "
+            "other rows). ")
+    if not findings:
+        return text + ("Yours look like that; " if looks["train_standardized"] else "") + \
+            "the grader found no mistake in normalize."
+    seen = []
+    if looks["unchanged"]:
+        seen.append(f"yours are the {name} of the data as it came in")
+    elif not looks["train_standardized"]:
+        seen.append(f"yours are not: the training {name} are not all {target}")
+    elif looks["test_standardized"]:
+        seen.append(f"yours are not: the test {name} are exactly {target} too, which only the test set's own "
+                    "statistics give")
+    said = [_NORMALIZE_FINDINGS.get(f, f"the grader found {f}") for f in findings]
+    sentence = "; ".join(seen + said)
+    return text + sentence[0].upper() + sentence[1:] + "."
 
 
 def _numbers(values: list) -> str:

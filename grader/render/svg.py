@@ -14,14 +14,20 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import textwrap
 from html import escape as _xml_escape
 from typing import Any
 
 from grader.render.escape import visible
 from grader.report import format_number, number
 
-WIDTH, HEIGHT = 560, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 64
+# A phone's width in user units, so that a chart drawn 330-360 px wide (a 375 px phone) shows its 13-unit text
+# at 12-13 px; pages cap the drawn width (report.html.j2), so text stays near its size on a laptop too.
+WIDTH, HEIGHT = 360, 300
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 34, 64
+FONT = 13  # the text size the pages give chart text, in user units: what the layout below makes room for
+CHAR = 0.56 * FONT  # an average character's width at that size (system-ui), for laying out labels
+LINE = FONT + 3  # one line of wrapped text
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 DASHES = {"solid": "", "dashed": "6 4", "dotted": "2 3"}
 
@@ -77,16 +83,45 @@ def _y_axis(ticks: list[float], y, label: str) -> list[str]:
     return out
 
 
-def _legend(entries: list[tuple[str, str, str]], top: float) -> tuple[list[str], float]:
-    """Entries (label, colour, dash style) laid out in rows from top; returns them and the last row's y."""
-    out, x, y = [], LEFT, top
+def _wrap(text: str, width: float) -> list[str]:
+    """Text broken at spaces (a word longer than the width at its characters) into at most two lines that fit
+    `width`, the second cut short with an ellipsis when it is longer (the whole text is in the description)."""
+    lines = textwrap.wrap(visible(text), max(2, int(width // CHAR))) or [""]  # escapes first: wrap eats \n, \t
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), max(2, int(width // CHAR)), placeholder="…")]
+    return lines
+
+
+def _text(x: float, y: float, lines: list[str], anchor: str = "start") -> str:
+    """A text of one or two lines, the first at baseline y. Always two tspans, the second empty for one
+    line: the markup's structure never depends on the text it holds (a submission's text can be anywhere)."""
+    first, second = (lines + [""])[:2]
+    if second:
+        first += " "  # so that the text reads as words, not "sepallength", where it is read as one
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"><tspan x="{x:.1f}">{escape(first)}</tspan>'
+            f'<tspan x="{x:.1f}" dy="{LINE}">{escape(second)}</tspan></text>')
+
+
+def _legend(entries: list[tuple[str, str, str | None]], top: float) -> tuple[list[str], float]:
+    """Entries (label, colour, dash style; None for a filled box) laid out in rows from top, a label too long
+    for a row on lines of its own; returns them and the last line's y."""
+    out, x, y, left = [], 16, top, 16
+    room = WIDTH - RIGHT - left
     for label, colour, style in entries:
-        width = 34 + 6.5 * len(label)
-        if x + width > WIDTH - RIGHT:
-            x, y = LEFT, y + 16
-        out.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="{colour}" stroke-width="2.5" '
-                   f'stroke-dasharray="{DASHES[style]}"/><text x="{x + 29}" y="{y}">{escape(label)}</text>')
-        x += width
+        lines = _wrap(label, room - 30)
+        width = 30 + max(len(line) for line in lines) * CHAR + 12
+        if x > left and x + width > WIDTH - RIGHT:
+            x, y = left, y + LINE
+        if style is None:
+            out.append(f'<rect x="{x}" y="{y - 11}" width="12" height="12" fill="{colour}"/>')
+        else:
+            out.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 24}" y2="{y - 4}" stroke="{colour}" stroke-width="2.5" '
+                       f'stroke-dasharray="{DASHES[style]}"/>')
+        out.append(_text(x + 30, y, lines))
+        if len(lines) > 1:
+            x, y = WIDTH, y + LINE * (len(lines) - 1)  # the next entry starts a new row
+        else:
+            x += width
     return out, y
 
 
@@ -149,7 +184,7 @@ def line_chart(title: str, description: str, series: list[tuple[str, list[Any], 
                     f'no finite value to draw</text>')
     if broken:
         description += " Not finite: " + "; ".join(f"{_and(labels)} {what}" for what, labels in broken.items()) + "."
-    legend, last = _legend(entries, HEIGHT - BOTTOM + 52)
+    legend, last = _legend(entries, HEIGHT - BOTTOM + 54)
     return _frame(title, description, body + legend, height=int(last) + 10)
 
 
@@ -172,25 +207,36 @@ def _and(labels: list[str]) -> str:
 
 
 def bar_chart(title: str, description: str, categories: list[str], groups: list[tuple[str, list[Any]]],
-              y_label: str, reference: tuple[float, str] | None = None, value_format: str = "{:g}") -> str:
+              y_label: str, reference: tuple[float, str] | None = None, value_format: str = "{:g}",
+              y_range: tuple[float, float] = (0.0, 0.0)) -> str:
     """Grouped bars, one group per category, each bar labelled with its value ("n/a" for None, "NaN" or
-    "inf" for a value that is not finite, written where its bar would start)."""
+    "inf" for a value that is not finite, written where its bar would start); the reference line's label,
+    if any, is in the legend, where no bar's value can hide it. The axis spans at least y_range, so that
+    small differences are drawn small."""
     groups = [(label, [number(v) for v in vs]) for label, vs in groups]
     values = [v for _, vs in groups for v in vs if v is not None and math.isfinite(v)]
-    low, high = min(values + [0.0]), max(values + [0.0])
+    low, high = min(values + [y_range[0]]), max(values + [y_range[1]])
     if reference:
         low, high = min(low, reference[0]), max(high, reference[0])
     ticks = _ticks(low, high)
     low, high = min(low, ticks[0]), max(high, ticks[-1])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    y = _scale(low, high, TOP, plot_h)
+    y = _scale(low, high, TOP + 2 * LINE, plot_h - 2 * LINE)  # room above the highest bar for its value, lifted
 
     body = _y_axis(ticks, y, y_label)
     slot = plot_w / max(len(categories), 1)
     bar = slot * 0.8 / max(len(groups), 1)
+    rows = 1
+    # Values wider than a bar take turns on two rows above a category's highest bar, so neighbours never overprint.
+    widest = max((len(_value(value_format, v)) for v in values), default=0)
+    lifted = len(groups) > 1 and widest * CHAR > bar - 2
     for c, category in enumerate(categories):
-        body.append(f'<text x="{LEFT + slot * (c + 0.5):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{escape(category)}</text>')
+        lines = _wrap(category, slot - 4)
+        rows = max(rows, len(lines))
+        body.append(_text(LEFT + slot * (c + 0.5), HEIGHT - BOTTOM + 16, lines, "middle"))
+        here = [vs[c] for _, vs in groups if c < len(vs) and vs[c] is not None and math.isfinite(vs[c])]
+        highest = min([y(v) for v in here] + [y(0)])
         for g, (label, vs) in enumerate(groups):
             v = vs[c] if c < len(vs) else None
             left = LEFT + slot * c + slot * 0.1 + bar * g
@@ -199,31 +245,36 @@ def bar_chart(title: str, description: str, categories: list[str], groups: list[
                             f'{format_number(v)}</text>')
                 continue
             top, bottom = sorted((y(v), y(0)))
+            shown = _value(value_format, v)
+            label_y = highest - 4 - LINE * (g % 2) if lifted else top - 4
             body.append(f'<rect x="{left:.1f}" y="{top:.1f}" width="{bar * 0.92:.1f}" height="{max(bottom - top, 0.5):.1f}" '
                         f'fill="{PALETTE[g % len(PALETTE)]}" class="bar-{g}"><title>{escape(label)}, {escape(category)}: '
-                        f'{value_format.format(v)}</title></rect>'
-                        f'<text x="{left + bar / 2:.1f}" y="{top - 4:.1f}" text-anchor="middle" class="value">'
-                        f'{value_format.format(v)}</text>')
+                        f'{shown}</title></rect>'
+                        f'<text x="{left + bar / 2:.1f}" y="{label_y:.1f}" text-anchor="middle" class="value">'
+                        f'{shown}</text>')
+    entries = [(label, PALETTE[g % len(PALETTE)], None) for g, (label, _) in enumerate(groups)]
     if reference:
         value, label = reference
-        body.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" class="reference"/>'
-                    f'<text x="{WIDTH - RIGHT - 4}" y="{y(value) - 5:.1f}" text-anchor="end">{escape(label)}</text>')
-    legend = []
-    x = LEFT
-    for g, (label, _) in enumerate(groups):
-        legend.append(f'<rect x="{x}" y="{HEIGHT - 24}" width="12" height="12" fill="{PALETTE[g % len(PALETTE)]}"/>'
-                      f'<text x="{x + 17}" y="{HEIGHT - 14}">{escape(label)}</text>')
-        x += 40 + 7 * len(label)
-    return _frame(title, description, body + legend)
+        body.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" class="reference"/>')
+        entries += [(label, "#555", "dotted")] if label else []
+    legend, last = _legend(entries, HEIGHT - BOTTOM + 16 + LINE * rows + 8)
+    return _frame(title, description, body + legend, height=int(last) + 10)
+
+
+def _value(value_format: str, v: float) -> str:
+    """A bar's value as written on it; never "-0.00" for a value that rounds to zero."""
+    shown = value_format.format(v)
+    return value_format.format(0.0) if value_format.format(abs(v)) == value_format.format(0.0) else shown
 
 
 def heatmap(title: str, description: str, labels: list[str], counts: list[list[int]],
             row_label: str = "true class", column_label: str = "predicted class") -> str:
     """A confusion matrix: rows are true classes, columns predictions, each cell with its count."""
     n = len(labels)
-    size = min(64, 300 // max(n, 1))
-    left, top = 150, 60
-    height = top + size * n + 40
+    longest = max((len(visible(label)) for label in labels), default=1)
+    left, top = min(150, 28 + math.ceil(longest * CHAR)), 66  # room for the row labels
+    size = min(80, (WIDTH - RIGHT - left) // max(n, 1))
+    height = top + size * n + 20
     peak = max((v for row in counts for v in row), default=1) or 1
     body = [f'<text x="{left + size * n / 2}" y="{top - 26}" text-anchor="middle">{escape(column_label)}</text>',
             f'<text transform="translate(18 {top + size * n / 2}) rotate(-90)" text-anchor="middle">{escape(row_label)}</text>']

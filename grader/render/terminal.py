@@ -15,6 +15,7 @@ from grader.report import format_number
 
 _t = visible  # text from the report, on one line, every control character shown as an escape
 COLORS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
+TRACEBACK_LINES = 6  # the innermost lines of a traceback shown, after its outermost frame
 
 
 def use_color(stream: TextIO) -> bool:
@@ -40,14 +41,16 @@ def render(report: dict[str, Any], color: bool = False) -> str:
             lines.append(paint(f"  grader error: {_t(ex['grader_error']['message'])}", "red"))
             lines.append("      this is a fault in the grader, not in the submission; please report it")
         width = max((len(_t(c["id"])) for c in ex["checks"]), default=0)
+        said = None  # the check above's reason: a function that could not be graded fails all its checks
         for check in ex["checks"]:
             mark = paint("✓", "green") if check["passed"] else paint("✗", "red")
             points = f"{_num(check['points'])}/{_num(check['max_points'])}"
             required = " (required)" if check.get("required") else ""
             lines.append(f"  {mark} {_t(check['id']):<{width}}  {points:>5}  {_t(check['title'])}{required}")
-            explained = {m["message"] for m in ex["mistakes"]} | {e["function"] for e in ex["errors"]}
-            if not check["passed"] and check["message"] not in explained and check["function"] not in explained:
-                lines.append(paint(f"      {_t(check['message'])}", "dim"))
+            if not check["passed"]:
+                reason = _reason(check, ex["mistakes"])
+                lines.append(paint(f"      {'the same reason as above' if reason == said else reason}", "dim"))
+            said = None if check["passed"] else reason
         for item in ex.get("manual", []):
             lines.append(f"  ? {_t(item['id']):<{width}}  {_num(item['points']):>5}  {_t(item['title'])}: {_t(item['status'])} "
                          f"({_t(item['words'])} words; graded by your instructor, not included in the score above)")
@@ -57,10 +60,15 @@ def render(report: dict[str, Any], color: bool = False) -> str:
             lines.append(paint(f"  {_t(mistake['severity'])} {_t(mistake['id'])}", style) + f" ({where}): {_t(mistake['title'])}")
             lines.append(f"      {_t(mistake['message'])}")
         for error in ex["errors"]:
-            place = _place(error) if error.get("cell") and f"cell {error['cell']}," not in error["message"] else ""
+            # An import failure names its line (and cell) in its message; a function's error may only have the fields.
+            named = error["function"] == "<module>" or f"cell {error.get('cell')}," in error["message"]
+            place = _place(error) if error.get("cell") and not named else ""
             lines.append(paint(f"  {_t(error['kind'])} in {_t(error['function'])}{place}", "red") + f": {_t(error['message'])}")
             # Only newlines survive `visible`, so each traceback line stays an indented line of its own.
-            for tb_line in visible(error.get("traceback", ""), lines=True).splitlines()[-6:]:
+            traceback = visible(error.get("traceback", ""), lines=True).splitlines()
+            if len(traceback) > TRACEBACK_LINES + 3:  # the outermost frame (where it started) and the last lines
+                traceback = [*traceback[:2], "...", *traceback[-TRACEBACK_LINES:]]
+            for tb_line in traceback:
                 lines.append(paint(f"      {tb_line}", "dim"))
         for note in ex.get("notes", []):
             lines.append(paint(f"  note: {_t(note)}", "yellow"))
@@ -72,6 +80,13 @@ def _place(item: dict[str, Any]) -> str:
     if item.get("cell"):
         return f", cell {_t(item['cell'])}, line {_t(item['cell_line'])}"
     return f", line {_t(item['line'])}" if item.get("line") else ""
+
+
+def _reason(check: dict[str, Any], mistakes: list[dict[str, Any]]) -> str:
+    """Why a check failed, the reason the HTML gives: its message (a function that could not be graded
+    says why), or, when that message is a mistake's, which is printed in full below, the mistake's id."""
+    same = next((m for m in mistakes if m["message"] == check["message"]), None)
+    return f"because of {_t(same['id'])} (below)" if same else _t(check["message"])
 
 
 def _num(value: float) -> str:

@@ -44,9 +44,12 @@ def test_each_mistake_has_id_severity_observation_why_fix_and_source(pages, repo
     assert [a["data-mistake"] for a in articles] == [m["id"] for m in exercise["mistakes"]]
     for article, mistake in zip(articles, exercise["mistakes"]):
         assert article.select_one(".badge").get_text(strip=True) == mistake["severity"]
-        assert article.select_one(".observed").get_text(strip=True) == mistake["message"]
+        # observed, expected and fix each once, in its place: together they are the message, nothing repeated
+        observed, expected = (article.select_one(c).get_text(strip=True) for c in (".observed", ".expected"))
+        fix = article.select_one(".fix").get_text(strip=True)
+        assert f"{observed}. Expected: {expected}. Fix: {fix}" == mistake["message"] and fix == mistake["fix"]
+        assert "Expected:" not in observed + expected + fix and "Fix:" not in observed + expected
         assert article.select_one(".why").get_text(strip=True) == mistake["why"]
-        assert article.select_one(".fix").get_text(strip=True) == mistake["fix"]
     linear = page.select_one("article[data-mistake=linear-hidden-activation]")
     marked = linear.select_one("pre.source mark")
     source_line = exercise["source"].splitlines()[int(marked["data-line"]) - 1]
@@ -63,13 +66,16 @@ def test_evidence_that_a_linear_hidden_layer_matters(pages, reports):
     assert pages["reference"].select_one("[data-testid=evidence]") is None
 
 
-def test_model_table_marks_the_differences_from_the_reference(pages):
+def test_model_table_marks_what_the_grader_found_beside_the_reference(pages):
     rows = pages["linear_hidden"].select("table[data-testid=model] tbody tr")
-    hidden = [td.get_text(" ", strip=True) for td in rows[0].find_all("td")]
-    assert hidden[2:5] == ["16", "linear (differs)", "80"] and hidden[5:] == ["16", "relu"]
-    assert "differs" in rows[0].find_all("td")[3]["class"]
+    cells = rows[0].find_all("td")
+    assert [c.get_text(" ", strip=True) for c in cells[2:5]] == ["16", "linear (mistake: linear-hidden-activation )", "80"]
+    assert "differs" in cells[3]["class"] and "differs" not in cells[2].get("class", [])
+    assert cells[3].select_one("a")["href"] == "#mistake-linear-hidden-activation"  # to the mistake's article
+    assert cells[5].get_text(" ", strip=True) == "16 relu (hidden)"
     reference_rows = pages["reference"].select("table[data-testid=model] tbody tr")
     assert not pages["reference"].select("table[data-testid=model] .differs") and len(reference_rows) == 2
+    assert [row["data-status"] for row in reference_rows] == ["paired", "paired"]
 
 
 def test_plots_are_inline_accessible_svg(pages, reports):
@@ -92,8 +98,10 @@ def test_data_pictures_show_the_problem(pages, reports):
     assert counts["test"][0] == 0  # the tail of class-sorted data holds no class-0 rows
     bars = pages["unshuffled"].select("[data-testid=chart-class-counts] rect[class^=bar-0] title")
     assert [b.get_text().rsplit(": ", 1)[1] for b in bars] == [f"{v:g}" for v in counts["test"]]
-    statistics = reports["leaky_scaler"]["exercises"][0]["details"]["normalize"]["statistics"]
-    assert max(abs(v) for v in statistics["train_mean"]) > 0.05  # leaked statistics: training means are off 0
+    normalize = reports["leaky_scaler"]["exercises"][0]["details"]["normalize"]
+    statistics = normalize["statistics"]
+    assert max(abs(v) for v in statistics["train_mean"]) > 0.01  # leaked statistics: training means are off 0
+    assert not normalize["looks"]["train_standardized"] and normalize["findings"] == ["test-statistics-leak"]
     means = pages["leaky_scaler"].select("[data-testid=chart-means] text.value")
     assert len(means) == 2 * len(statistics["train_mean"])
 

@@ -52,7 +52,8 @@ def put(tree, path, value):
 
 
 def text_of(svg_markup: str) -> str:
-    return BeautifulSoup(svg_markup, "html.parser").get_text(" ")
+    """The chart's words, as read: a label on two lines reads as one."""
+    return " ".join(BeautifulSoup(svg_markup, "html.parser").get_text(" ").split())
 
 
 def test_a_curve_that_becomes_nan_or_infinite_is_drawn_up_to_there_and_said():
