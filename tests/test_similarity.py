@@ -466,3 +466,43 @@ def test_a_long_shared_start_cannot_make_the_rest_look_alike():
                          f"            b = b * 2 + {i}\n        return b\n" for i in range(150))
     [pair] = pairs({"p": p, "q": q}, threshold=0.0)
     assert pair["similarity"] < 0.5
+
+
+# What the check says it did: how many submissions and pairs it compared, and what it could not judge.
+
+def test_compare_counts_what_it_judged_and_says_why_it_left_the_rest_out():
+    from grader.bulk.similarity import compare
+
+    tweak = SOLUTION.replace("Dense(16", "Dense(32")  # a few tokens of their own: too little to tell apart
+    class_ = {"ana": ANA, "zed": ANA_COPY, "ben": BEN, "cleo": CLEO, "sol": SOLUTION, "stub": STUB, "tweak": tweak,
+              "text": "this is not python at all", "empty": "  \n", "half": BEN + "\n\ndef helper(:\n    return\n"}
+    result = compare(class_, stub=STUB, reference=REFERENCE)
+    assert result["left_out"] == [{"reason": "lesson", "students": ["sol", "stub"]},
+                                  {"reason": "short", "students": ["cleo", "tweak"]},  # cleo: close to the lesson
+                                  {"reason": "unparsed", "students": ["text"]},
+                                  {"reason": "no-code", "students": ["empty"]}]
+    assert result["compared"] == 4 and result["pairs"] == 6  # ana, zed, ben, half
+    assert result["partly_parsed"] == ["half"]
+    assert [pair["students"] for pair in result["similar"]] == [["ana", "zed"], ["ben", "half"]]
+    assert result["similar"] == pairs(class_)  # similar_pairs is compare's pairs
+    assert result["min_tokens"] == 70 and result["lesson_tokens"] > 70  # iris_net is long enough to judge
+
+
+def test_code_many_students_share_is_said_to_be_common_not_compared():
+    from grader.bulk.similarity import compare
+
+    recipe = student_file(imports="from sklearn.preprocessing import StandardScaler\n", bodies={
+        "split_data": BEN_BODIES["split_data"], "build_model": BEN_BODIES["build_model"]})
+    result = compare({f"s{i}": recipe for i in range(8)}, stub=STUB, reference=REFERENCE)
+    assert result["left_out"] == [{"reason": "common", "students": [f"s{i}" for i in range(8)]}]
+    assert (result["compared"], result["pairs"], result["similar"]) == (0, 0, [])
+
+
+def test_an_exercise_whose_whole_solution_is_short_is_known_to_be_too_short_to_judge():
+    from grader.authoring.markers import make_stub
+    from grader.bulk.similarity import compare
+
+    reference = (ROOT / "reference" / "concepts.py").read_text()
+    result = compare({"a": strip_markers(reference)}, stub=make_stub(reference), reference=strip_markers(reference))
+    assert result["lesson_tokens"] < result["min_tokens"]
+    assert result["left_out"] == [{"reason": "lesson", "students": ["a"]}] and result["compared"] == 0

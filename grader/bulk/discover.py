@@ -4,14 +4,17 @@ One id is one student: entries whose ids are the same once case, Unicode form an
 or spaces are set aside (`alice/` and `alice.zip`, `Alice/` and `alice/`) would share a report
 folder on many file systems, so none of them is graded; one problem names them all.
 
+The class folder itself must hold the students: a folder that holds exercise files at its top (one
+student's own submission) or holds no student at all is refused, never graded as something else.
+
 Archives are untrusted: they are unpacked by the grader with limits on size, file count and
 paths (no absolute paths, no `..`, no links, at most MAX_DEPTH folders deep), into the run's own
 work folder. Folders are untrusted too: see grader.submission.locate for how they are searched.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
-import os
 import stat
 import unicodedata
 import zipfile
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.sandbox.removal import remove_tree
-from grader.submission.locate import MAX_DEPTH, exercise_files, listing, submission_root
+from grader.submission.locate import MAX_DEPTH, MAX_LISTED, exercise_files, listing, submission_root
 
 MAX_ARCHIVE_FILES = 2_000
 MAX_ARCHIVE_BYTES = 200 * 1024**2  # unpacked; a class repo with the lesson data fits easily
@@ -32,6 +35,11 @@ SHOWN_CHARS = 80  # of each
 
 class MalformedSubmission(ValueError):
     """A submission that cannot be opened; the message is one line for the class summary."""
+
+
+class ClassFolderError(ValueError):
+    """The class folder cannot be graded as asked: it is one student's submission, it holds no student, or a
+    student asked for is not in it. The message is one line."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,12 @@ class Submission:
     problem_hash: str = ""  # what the problem was found in, so an unchanged broken submission is not retried
 
 
-def find_submissions(root: Path, work: Path, names: list[str]) -> list[Submission]:
-    """Every student's submission under root, one per student id, sorted by id; archives unpack under work/."""
+def find_submissions(root: Path, work: Path, names: list[str], only: frozenset[str] | None = None) -> list[Submission]:
+    """Every student's submission under root, one per student id, sorted by id; archives unpack under work/.
+    only: the ids of the students wanted (default: all). Raises ClassFolderError, before anything is unpacked,
+    when root is one student's submission, holds no student, or lacks one of only."""
     entries = sorted((e for e in root.iterdir() if not e.name.startswith(".")), key=lambda e: e.name)
+    _check_class(root, entries, names)
     by_student: dict[str, list[tuple[str, Path]]] = {}
     for entry in entries:
         if entry.is_dir():
@@ -64,8 +75,14 @@ def find_submissions(root: Path, work: Path, names: list[str]) -> list[Submissio
         else:
             continue
         by_student.setdefault(student_key(student), []).append((student, entry))
+    ids = [group[0][0] for group in by_student.values()]
+    unknown = sorted((only or set()) - set(ids))
+    if unknown:
+        raise ClassFolderError(f"no student {_shown(unknown[0])} in {root}{nearest(unknown[0], ids)}")
     submissions = []
     for [(student, entry), *others] in by_student.values():
+        if only is not None and student not in only:
+            continue
         if others:
             submissions.append(_same_student([(student, entry), *others]))
         elif entry.is_dir():
@@ -73,6 +90,26 @@ def find_submissions(root: Path, work: Path, names: list[str]) -> list[Submissio
         else:
             submissions.append(_open_archive(entry, work / "unpacked" / student, names))
     return sorted(submissions, key=lambda submission: submission.student)
+
+
+def _check_class(root: Path, entries: list[Path], names: list[str]) -> None:
+    own, _ = exercise_files(root, names)
+    if own:
+        # Grading it as a class would make students of its subfolders (exercises/, data/) and find none of its files.
+        found = ", ".join(path.relative_to(root).as_posix() for path, _ in own[:SHOWN_ENTRIES])
+        raise ClassFolderError(f"{root} is one student's submission, not a class: it holds {found}; pass the folder "
+                               f"that holds one folder or .zip per student (its parent, if that is the class), or "
+                               f"grade this one with `grader check {root}`")
+    if not any(entry.is_dir() or entry.suffix.lower() == ".zip" for entry in entries):
+        held = ", ".join(_shown(e.name) for e in entries[:SHOWN_ENTRIES]) + (" ..." if entries[SHOWN_ENTRIES:] else "")
+        raise ClassFolderError(f"{root} holds no student submission (one folder or .zip per student, named by the "
+                               f"student id); it holds {'only ' + held if held else 'nothing'}")
+
+
+def nearest(name: str, known: list[str]) -> str:
+    """' (did you mean X?)' with the known names closest to name, or '' when none is close."""
+    close = [k for k in known if k.casefold() == name.casefold()] or difflib.get_close_matches(name, known, n=3)
+    return f" (did you mean {' or '.join(_shown(k) for k in close)}?)" if close else ""
 
 
 def student_key(student: str) -> str:
@@ -101,7 +138,9 @@ def _open_archive(archive: Path, destination: Path, names: list[str]) -> Submiss
     try:
         unpack(archive, destination)
     except MalformedSubmission as exc:
-        return Submission(student, archive, problem=str(exc), problem_hash=file_hash(archive))
+        members = _members(archive)
+        held = "" if members is None else "; " + holds(members)
+        return Submission(student, archive, problem=f"{exc}{held}", problem_hash=file_hash(archive))
     return _open(student, archive, destination, names)
 
 
@@ -118,7 +157,8 @@ def _open(student: str, source: Path, folder: Path, names: list[str]) -> Submiss
                 raise MalformedSubmission(f"{path.name} is larger than {MAX_FILE_BYTES // 1024**2} MB")
             content = path.read_bytes()
         except (OSError, MalformedSubmission) as exc:
-            submission.problem = f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}"
+            held = listing(folder)
+            submission.problem = f"cannot read {path.name}: {getattr(exc, 'strerror', None) or exc}; {holds(held)}"
             submission.problem_hash = _text_hash(submission.problem)
             return submission
         shown = f"{source.name}/{path.relative_to(folder).as_posix()}"  # e.g. carol.zip/exercises/iris_net.py
@@ -126,11 +166,66 @@ def _open(student: str, source: Path, folder: Path, names: list[str]) -> Submiss
         submission.files.append(ExerciseFile(exercise, path, shown, content, digest))
     if not found:
         held = listing(folder)
-        shown = ", ".join(_shown(entry) for entry in held[:SHOWN_ENTRIES]) + (" ..." if held[SHOWN_ENTRIES:] else "")
-        submission.problem = (f"no exercise file found (looked for {', '.join(f'{n}.py' for n in names)} "
-                              f"or .ipynb, also in exercises/); it holds {shown or 'nothing'}")
+        searched = f"{root.relative_to(folder).as_posix()}/" if root != folder else ""
+        inside = f" (inside {_shown(searched)})" if searched else ""
+        submission.problem = (f"no exercise file found{inside} (looked for {', '.join(f'{n}.py' for n in names)} "
+                              f"or .ipynb, at the top or in exercises/); {holds(held)}{_hint(held, names, searched)}")
         submission.problem_hash = _text_hash("\n".join(held))
     return submission
+
+
+def holds(held: list[str]) -> str:
+    """What a submission holds, in a problem message: how many files, and the first few by name (Python files and
+    notebooks first, then the rest in listing order; what is inside hidden folders such as .git/ only if nothing
+    else is there). held: paths as grader.submission.locate.listing gives them."""
+    files = [entry for entry in held if not entry.endswith("/")]
+    shown = [entry for entry in files if not _hidden(entry)] or files
+    if not shown:
+        folders = [entry for entry in held if not _hidden(entry)] or held
+        if not folders:
+            return "it is empty"
+        more = " ..." if folders[SHOWN_ENTRIES:] else ""
+        return f"it holds no file, only folders: {', '.join(_shown(f) for f in folders[:SHOWN_ENTRIES])}{more}"
+    shown.sort(key=lambda entry: not entry.endswith((".py", ".ipynb")))  # stable: listing order otherwise
+    count = f"{len(shown):,}{' or more' if len(held) >= MAX_LISTED else ''}"
+    more = f" and {len(shown) - SHOWN_ENTRIES} more" if shown[SHOWN_ENTRIES:] else ""
+    hidden = f" (and {len(files) - len(shown)} in hidden folders)" if len(shown) < len(files) else ""
+    return (f"it holds {count} file{'' if count == '1' else 's'}{hidden}: "
+            f"{', '.join(_shown(entry) for entry in shown[:SHOWN_ENTRIES])}{more}")
+
+
+def _hidden(entry: str) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in entry.rstrip("/").split("/"))
+
+
+def _hint(held: list[str], names: list[str], searched: str) -> str:
+    """How to make the grader find a file that is nearly an exercise file: misnamed, in another folder, or not
+    a file it can read. searched: the folder the grader looked in, relative to the submission ('' for its top)."""
+    places = {searched, f"{searched}exercises/"}
+    for entry in held:
+        path = PurePosixPath(entry)
+        if entry.endswith("/") or path.suffix not in (".py", ".ipynb") or _hidden(entry):
+            continue
+        where = entry[: len(entry) - len(path.name)]
+        if path.stem in names:
+            if where in places:
+                return f"; {_shown(entry)} is there but cannot be read as a file (a link that leads nowhere?)"
+            return (f"; {_shown(entry)} is not where the grader looks: it must be at the top of the submission "
+                    f"or in exercises/")
+        close = difflib.get_close_matches(path.stem.lower().replace("-", "_").replace(" ", "_"), names, n=1,
+                                          cutoff=0.75)
+        if close:
+            return f"; if {_shown(entry)} is the {close[0]} exercise, it must be named {close[0]}{path.suffix}"
+    return ""
+
+
+def _members(archive: Path) -> list[str] | None:
+    """The paths an archive holds (at most MAX_LISTED), or None if it cannot be read as a zip at all."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            return [info.filename for _, info in zip(range(MAX_LISTED), zipped.infolist())]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError, OSError):
+        return None
 
 
 def unpack(archive: Path, destination: Path) -> None:

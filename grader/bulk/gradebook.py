@@ -3,13 +3,18 @@
 Each grading is written in one transaction (its row, its check results and its mistakes),
 so a run killed at any moment leaves whole gradings only; a rerun skips those already
 recorded for the same content and grader version and grades the rest.
+
+Table `current` names the grading each (student, exercise) shows in the class outputs: a run
+replaces the entries it was asked about (all of them, or those of `--student`/`--exercise`) once
+it has graded them, and the outputs are rendered from it, so a regrade of one student leaves
+every other student's entries exactly as they were.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +54,12 @@ CREATE TABLE IF NOT EXISTS mistakes (
     severity   TEXT NOT NULL,
     function   TEXT,
     line       INTEGER
+);
+CREATE TABLE IF NOT EXISTS current (
+    student    TEXT NOT NULL,
+    exercise   TEXT NOT NULL,         -- '' for a submission that could not be opened
+    grading_id INTEGER NOT NULL REFERENCES gradings (id),
+    PRIMARY KEY (student, exercise)
 );
 """
 
@@ -91,11 +102,7 @@ class Gradebook:
             "SELECT * FROM gradings WHERE student = ? AND exercise IS ? AND content_hash = ? AND grader_version = ?"
             " ORDER BY id DESC LIMIT 1", (key.student, key.exercise, key.content_hash, key.grader_version),
         ).fetchone()
-        if row is None:
-            return None
-        result = dict(row)
-        result["report"] = json.loads(result["report"]) if result["report"] else None
-        return result
+        return None if row is None else _parsed(row)
 
     def record(self, key: Key, submission: str, graded_at: str, report: dict[str, Any] | None = None,
                error: tuple[str, str] | None = None) -> int:
@@ -126,6 +133,22 @@ class Gradebook:
                     [(grading, m["id"], m["severity"], m.get("function"), m.get("line")) for m in exercise["mistakes"]])
         return grading
 
+    def current(self) -> list[dict[str, Any]]:
+        """The gradings the class outputs show, one per (student, exercise), reports parsed."""
+        rows = self._db.execute("SELECT gradings.* FROM current JOIN gradings ON gradings.id = current.grading_id"
+                                " ORDER BY current.student, current.exercise").fetchall()
+        return [_parsed(row) for row in rows]
+
+    def replace_current(self, gradings: list[int], replaced: Callable[[str, str | None], bool]) -> None:
+        """Make these gradings current, in place of every current entry for which replaced(student, exercise)."""
+        with self._transaction():
+            for student, exercise in self._db.execute("SELECT student, exercise FROM current").fetchall():
+                if replaced(student, exercise or None):
+                    self._db.execute("DELETE FROM current WHERE student = ? AND exercise = ?", (student, exercise))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO current SELECT student, coalesce(exercise, ''), id FROM gradings WHERE id = ?",
+                [(grading,) for grading in gradings])
+
     def count(self) -> int:
         return self._db.execute("SELECT count(*) FROM gradings").fetchone()[0]
 
@@ -142,3 +165,9 @@ class Gradebook:
 
 class GradebookError(RuntimeError):
     pass
+
+
+def _parsed(row: sqlite3.Row) -> dict[str, Any]:
+    result = dict(row)
+    result["report"] = json.loads(result["report"]) if result["report"] else None
+    return result

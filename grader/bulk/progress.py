@@ -10,51 +10,64 @@ import sys
 import time
 from typing import TextIO
 
+from grader.bulk.counts import Counts, label as outcome_label
 from grader.render.escape import visible
 
 BAR_WIDTH = 24
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO = sys.stderr, interactive: bool | None = None):
+    """total: every grading the class outputs will hold; counts: those known before this run grades any
+    (kept from earlier runs), so the last line shows the same counts as the final terminal line and the summary."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr, interactive: bool | None = None,
+                 counts: Counts | None = None):
         self.total = total
         self.stream = stream
         self.interactive = stream.isatty() if interactive is None else interactive
-        self.counts = {"passed": 0, "failed": 0, "errored": 0}
+        self.counts = counts or Counts()
         self.started = time.monotonic()
 
     @property
     def done(self) -> int:
-        return sum(self.counts.values())
+        return self.counts.gradings
 
     def update(self, outcome: str, label: str) -> None:
-        """One more grading finished; outcome is passed, failed or errored."""
-        self.counts[outcome] += 1
+        """One more grading made; outcome is one of grader.bulk.counts.OUTCOMES."""
+        self.counts.add(outcome)
         if self.interactive:
-            line = self._bar()
             width = shutil.get_terminal_size((100, 20)).columns - 1
-            self.stream.write("\r" + line[:width].ljust(width))
+            self.stream.write("\r" + self._bar(width)[:width].ljust(width))
         else:
-            self.stream.write(f"[{self.done}/{self.total}] {visible(label)}: {outcome}  ({self._counts()}; {self._eta()})\n")
+            self.stream.write(f"[{self.done}/{self.total}] {visible(label)}: {outcome_label(outcome, 1)}  "
+                              f"({self._counts()}; {self._eta()})\n")
         self.stream.flush()
 
     def finish(self) -> None:
-        if self.interactive and self.total:
+        if self.interactive and self.counts.made:
             self.stream.write("\n")
             self.stream.flush()
 
-    def _bar(self) -> str:
+    def _bar(self, width: int) -> str:
+        # A terminal line must fit: the outcomes none has reached yet are left out here (never in a log), and
+        # the bar itself goes before any count does.
+        shown = ", ".join(f"{n} {outcome_label(name, n)}" for name, n in self.counts.by_outcome.items() if n)
+        kept = f"; {self.counts.kept} kept" if self.counts.kept else ""
+        text = f"{self.done}/{self.total}  {self._eta()}  {shown}{kept}"
+        if len(text) + BAR_WIDTH + 3 > width:
+            return text
         filled = BAR_WIDTH * self.done // max(self.total, 1)
-        return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {self.done}/{self.total}  {self._counts()}  {self._eta()}"
+        return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {text}"
 
     def _counts(self) -> str:
-        return ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        kept = f"; {self.counts.kept} kept from earlier runs" if self.counts.kept else ""
+        return self.counts.outcomes() + kept
 
     def _eta(self) -> str:
         left = self.total - self.done
         if not left:
             return f"done in {_duration(time.monotonic() - self.started)}"
-        seconds = (time.monotonic() - self.started) / self.done * left
+        seconds = (time.monotonic() - self.started) / max(self.counts.made, 1) * left
         return f"ETA {_duration(seconds)}"
 
 

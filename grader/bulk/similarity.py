@@ -27,6 +27,12 @@ reformatting cannot change, and only that is compared:
 
 A file that does not parse is cut before each top-level `def`/`class`; the pieces that parse
 are compared as above and the broken ones are left out (a hint, so no guessing from raw text).
+
+`compare` also says what it could not judge, so that "nothing similar" is never mistaken for
+"nothing copied": a file whose evidence is shorter than MIN_TOKENS can never be flagged, and is
+counted apart with its reason (LEFT_OUT: the lesson's own code or the stub, too little of its own,
+common code, not Python, empty). How many tokens the reference has beyond the stub says whether
+the exercise itself is long enough to tell submissions apart.
 """
 from __future__ import annotations
 
@@ -69,14 +75,26 @@ _UNPARSEABLE = (SyntaxError, ValueError, RecursionError, MemoryError)  # null by
 _TOP_LEVEL = re.compile(r"(?:async\s+def|def|class)\b|@")
 
 
-def similar_pairs(sources: dict[str, str], *, stub: str = "", reference: str = "", threshold: float = 0.9) -> list[dict]:
-    """Pairs of students whose code for one exercise is suspiciously alike.
+def similar_pairs(sources: dict[str, str], *, stub: str = "", reference: str = "",
+                  threshold: float = 0.9) -> list[dict]:
+    """Pairs of students whose code for one exercise is suspiciously alike (compare's "similar")."""
+    return compare(sources, stub=stub, reference=reference, threshold=threshold)["similar"]
+
+
+def compare(sources: dict[str, str], *, stub: str = "", reference: str = "", threshold: float = 0.9) -> dict:
+    """Compare one exercise's submissions, and say what could not be judged.
     sources: student id -> the Python source they submitted for this exercise (untrusted text; may not parse).
     stub: the exercise's stub as handed out; reference: the reference solution (instructor's; lesson code).
-    Returns [{"students": [a, b], "similarity": 0.97}, ...] sorted by similarity descending, a < b."""
+    Returns {"compared": submissions that could be judged, "pairs": pairs of them compared,
+    "similar": [{"students": [a, b], "similarity": 0.97}, ...] sorted by similarity descending, a < b,
+    "left_out": [{"reason", "students"}] for each of LEFT_OUT that applies (students sorted),
+    "partly_parsed": the judged students whose file does not parse as a whole (only its parts that do were compared),
+    "lesson_tokens": how many tokens the reference has beyond the stub, "min_tokens": MIN_TOKENS}."""
     lesson_trees = [_parse(stub), _parse(reference)]
     interface = frozenset().union(*(_module_names(tree) for tree in lesson_trees))
-    baseline = {gram for tree in lesson_trees for unit in _units(tree, interface) for gram in _grams(unit)}
+    stub_grams = {gram for unit in _units(lesson_trees[0], interface) for gram in _grams(unit)}
+    baseline = stub_grams | {gram for unit in _units(lesson_trees[1], interface) for gram in _grams(unit)}
+    parsed = {student: _parse_status(source) for student, source in sources.items()}
     units = {student: _units(_parse(source), interface) for student, source in sources.items()}
     grams = {student: {gram for unit in student_units for gram in _grams(unit)} - baseline
              for student, student_units in units.items()}
@@ -86,6 +104,16 @@ def similar_pairs(sources: dict[str, str], *, stub: str = "", reference: str = "
     own = {student: student_grams - common for student, student_grams in grams.items()}
     evidence = {student: _evidence(units[student], masked) for student in units}
     tokens = {student: _joined(student_evidence) for student, student_evidence in evidence.items()}
+    left_out: dict[str, list[str]] = {reason: [] for reason in LEFT_OUT}
+    for student in sorted(sources):
+        if len(tokens[student]) < MIN_TOKENS:  # cannot match enough: no pair of it can ever be flagged
+            beyond = len(_joined(_evidence(units[student], baseline)))
+            reason = ("no-code" if parsed[student] == "empty" else
+                      "unparsed" if parsed[student] == "partly" and not units[student] else
+                      "lesson" if not beyond else "short" if beyond < MIN_TOKENS else "common")
+            left_out[reason].append(student)
+    cannot = {student for students in left_out.values() for student in students}
+    judged = len(sources) - len(cannot)
     pairs = []
     for (a, b), shared in _shared_grams(own).items():
         if 2 * shared < (threshold - _CANDIDATE_SLACK) * (len(own[a]) + len(own[b])):
@@ -98,7 +126,30 @@ def similar_pairs(sources: dict[str, str], *, stub: str = "", reference: str = "
         similarity = 2 * matched / (len(tokens[first]) + len(tokens[second]))
         if matched >= MIN_TOKENS and similarity >= threshold:
             pairs.append({"students": [a, b], "similarity": round(similarity, 3)})
-    return sorted(pairs, key=lambda pair: (-pair["similarity"], pair["students"]))
+    lesson = len(_joined(_evidence(_units(lesson_trees[1], interface), stub_grams)))
+    return {"compared": judged, "pairs": judged * (judged - 1) // 2,
+            "similar": sorted(pairs, key=lambda pair: (-pair["similarity"], pair["students"])),
+            "left_out": [{"reason": reason, "students": students} for reason, students in left_out.items() if students],
+            "partly_parsed": sorted(s for s, status in parsed.items() if status == "partly" and s not in cannot),
+            "lesson_tokens": lesson, "min_tokens": MIN_TOKENS}
+
+
+LEFT_OUT = ("lesson", "short", "common", "unparsed", "no-code")
+"""Why a submission cannot be judged, each meaning it has fewer than MIN_TOKENS tokens of evidence:
+lesson: nothing beyond the stub and the reference (an untouched stub, the lesson's solution, only imports);
+short: under MIN_TOKENS tokens of its own beyond them; common: enough of its own, but most of it is also
+in more than `_common_limit` other submissions; unparsed: no part of it parses as Python; no-code: empty."""
+
+
+def _parse_status(source: str) -> str:
+    """empty, whole (parses as one file) or partly (only its top-level pieces are tried)."""
+    if not source.strip():
+        return "empty"
+    try:
+        _parse_strict(source)
+    except _UNPARSEABLE:
+        return "partly"
+    return "whole"
 
 
 def _matched(first: list[list[str]], second: list[list[str]]) -> int:

@@ -3,18 +3,24 @@
 It renders the "class results" that `grader bulk` builds from its gradebook, plain data:
 
     {"title", "grader_version", "generated_at",
-     "exercises": [{"name", "title", "max_score", "pass_mark"}],          # the columns, in order
+     "counts": COUNTS,                                                    # of every grading in the outputs
+     "exercises": [{"name", "title", "max_score", "pass_mark", "counts": COUNTS}],  # the columns, in order
      "students": [{"student", "total", "max_total",
-                   "results": {exercise name: {"status": "graded" | "error", "score" (None on error),
+                   "results": {exercise name: {"status": "graded" | "error", "outcome", "score" (None on error),
                                                "max_score", "passed", "report" (path or None),
                                                "mistakes": [ids], "errors": [{"function", "kind", "message"}]}}}],
      "problems": [{"student", "exercise" (or None), "kind", "message", "report" (or None)}],
      "similar": [{"exercise", "students": [a, b], "similarity": 0.0 to 1.0}],
+     "similarity": [{"exercise", "compared", "pairs", "similar": [pairs], "left_out": [{"reason", "students"}],
+                     "partly_parsed": [ids], "ungraded": [ids], "lesson_tokens", "min_tokens"}],
      "mistake_catalog": {id: {"title", "severity"}}}
 
-An exercise missing from a student's "results" was not submitted; "mistakes" and "errors" may be
-left out of a result. Counts: "graded" counts results with status "graded"; "errored" counts the
-distinct (student, exercise) pairs among "problems". The pass rate is passed / graded.
+COUNTS is grader.bulk.counts.Counts.as_dict(): a number per outcome (passed, failed, errored,
+grader-error, malformed), "gradings" (their sum), "made" (by the run that wrote the page) and "kept".
+The page prints those numbers with the words grader.bulk.counts gives them, so it says what the
+terminal said; it counts nothing itself. An exercise missing from a student's "results" was not
+submitted; "mistakes" and "errors" may be left out of a result. "similarity" is what
+grader.bulk.similarity.compare returned per exercise.
 
 Report paths are relative to the output folder with "/" separators, and the page is meant to be
 written at the top of that folder: each path becomes a percent-encoded relative link, and a path
@@ -32,12 +38,14 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from grader.bulk.counts import EXPLAINED, OUTCOMES, label
 from grader.render import svg
 from grader.render.escape import jinja_finalize
 from grader.render.grades_csv import format_score
 
 TEMPLATES = Path(__file__).with_name("templates")
 BINS = 10
+NAMED = 10  # students named in one sentence about similarity
 
 
 def render_summary(results: dict[str, Any]) -> str:
@@ -58,29 +66,35 @@ def write_summary(results: dict[str, Any], path: Path | str) -> Path:
 def _view(results: dict[str, Any]) -> dict[str, Any]:
     students = sorted(results["students"], key=lambda s: s["student"])
     exercises = [_exercise_stats(exercise, students) for exercise in results["exercises"]]
+    counts = results["counts"]
     return {
         "results": results,
         "exercises": exercises,
-        "counts": {"students": len(students),
-                   "graded": sum(e["graded"] for e in exercises),
-                   "errored": len({(p["student"], p["exercise"]) for p in results["problems"]})},
+        "counts": {**counts, "students": len(students),
+                   "with_errors": counts["errored"] + counts["grader-error"] + counts["malformed"]},
+        "outcomes": [{"key": key, "n": counts[key], "label": label(key, 2).capitalize(), "explained": EXPLAINED[key]}
+                     for key in OUTCOMES],
+        "problem_counts": ", ".join(f"{counts[key]} {label(key, counts[key])}"
+                                    for key in ("errored", "grader-error", "malformed")),
         "histograms": [_histogram(e) for e in exercises if e["scores"]],
-        "pass_chart": _pass_chart(exercises) if any(e["graded"] for e in exercises) else None,
+        "pass_chart": _pass_chart(exercises) if any(e["rate"] is not None for e in exercises) else None,
         "mistakes": _mistakes(students, results["exercises"], results["mistake_catalog"]),
         "problems": [{**p, "href": _href(p["report"])}
                      for p in sorted(results["problems"], key=lambda p: (p["student"], p["exercise"] or ""))],
         "similar": _similar(results["similar"], students),
+        "similarity": [_similarity(entry) for entry in results["similarity"]],
         "rows": [_student_row(student, results["exercises"]) for student in students],
     }
 
 
 def _exercise_stats(exercise: dict[str, Any], students: list[dict[str, Any]]) -> dict[str, Any]:
-    submitted = [s["results"][exercise["name"]] for s in students if exercise["name"] in s["results"]]
-    graded = [r for r in submitted if r["status"] == "graded"]
-    passed = sum(1 for r in graded if r["passed"])
-    return {**exercise, "submitted": len(submitted), "graded": len(graded), "passed": passed,
-            "failed": len(graded) - passed, "ungradable": len(submitted) - len(graded),
-            "rate": 100 * passed / len(graded) if graded else None, "scores": [r["score"] for r in graded]}
+    counts = exercise["counts"]
+    scores = [s["results"][exercise["name"]]["score"] for s in students
+              if s["results"].get(exercise["name"], {}).get("status") == "graded"]
+    judged = counts["passed"] + counts["failed"] + counts["errored"]  # a grader error is nobody's verdict
+    return {**exercise, "submitted": counts["gradings"], "passed": counts["passed"], "failed": counts["failed"],
+            "errored": counts["errored"], "grader_errors": counts["grader-error"], "judged": judged,
+            "rate": 100 * counts["passed"] / judged if judged else None, "scores": scores}
 
 
 def _histogram(exercise: dict[str, Any]) -> Markup:
@@ -92,17 +106,18 @@ def _histogram(exercise: dict[str, Any]) -> Markup:
     bands = "; ".join(f"{low:g} to {high:g}: {n}" for low, high, n in zip(edges, edges[1:], counts))
     return Markup(svg.histogram(
         f"Scores on {exercise['name']}",
-        f"Scores of the {exercise['graded']} graded {exercise['name']} submissions, students per band of "
-        f"{width:g} points: {bands}. The dotted line is the pass mark, {exercise['pass_mark']:g}.",
+        f"Scores of the {len(exercise['scores'])} {exercise['name']} submissions that have a score, students per band "
+        f"of {width:g} points: {bands}. The dotted line is the pass mark, {exercise['pass_mark']:g}.",
         edges, counts, f"score (out of {exercise['max_score']:g})",
         reference=(exercise["pass_mark"], f"pass mark {exercise['pass_mark']:g}")))
 
 
 def _pass_chart(exercises: list[dict[str, Any]]) -> Markup:
-    described = "; ".join(f"{e['name']}: {e['passed']} of {e['graded']}" for e in exercises)
+    described = "; ".join(f"{e['name']}: {e['passed']} of {e['judged']}" for e in exercises)
     return Markup(svg.bar_chart(
-        "Pass rate per exercise", f"Graded submissions that passed, per exercise: {described}.",
-        [e["name"] for e in exercises], [("passed", [e["rate"] for e in exercises])], "% of graded submissions",
+        "Pass rate per exercise",
+        f"Submissions that passed, per exercise, of those the grader could judge: {described}.",
+        [e["name"] for e in exercises], [("passed", [e["rate"] for e in exercises])], "% of judged submissions",
         reference=(100.0, ""), value_format="{:.0f}%"))  # the line keeps the axis at 0-100%
 
 
@@ -132,6 +147,56 @@ def _similar(pairs: list[dict[str, Any]], students: list[dict[str, Any]]) -> lis
     return [{"exercise": p["exercise"], "similarity": p["similarity"],
              "students": [member(student, p["exercise"]) for student in p["students"]]}
             for p in sorted(pairs, key=lambda p: (-p["similarity"], p["exercise"], p["students"]))]
+
+
+def _similarity(entry: dict[str, Any]) -> dict[str, Any]:
+    """What the similarity check did for one exercise, in sentences: what it compared, what it found, and
+    what it could not judge and why."""
+    n, pairs, found, least = entry["compared"], entry["pairs"], len(entry["similar"]), entry["min_tokens"]
+    if n >= 2:
+        verdict = ("none is suspiciously similar" if not found else
+                   f"{found} {'pair is' if found == 1 else 'pairs are'} suspiciously similar (listed below)")
+        said = f"Compared {pairs} pair{_s(pairs)} of {n} submission{_s(n)} for {entry['exercise']}; {verdict}."
+    else:
+        said = (f"Compared no pairs for {entry['exercise']}: {'only one submission has' if n else 'no submission has'} "
+                f"enough code of its own to be told apart from another.")
+    why = {  # (one, several)
+        "lesson": ("is the stub or the lesson's solution, with nothing of its own",
+                   "are the stub or the lesson's solution, with nothing of their own"),
+        "short": (f"has under {least} tokens of its own beyond the stub and the lesson's solution",
+                  f"have under {least} tokens of their own beyond the stub and the lesson's solution"),
+        "common": ("has code of its own that is mostly also in several other submissions (common code is no evidence)",
+                   "have code of their own that is mostly also in several other submissions (common code is no "
+                   "evidence)"),
+        "unparsed": ("does not parse as Python", "do not parse as Python"),
+        "no-code": ("is empty", "are empty"),
+    }
+    parts = [f"{len(e['students'])} {why[e['reason']][len(e['students']) > 1]} ({_named(e['students'])})"
+             for e in entry["left_out"]]
+    if entry["ungraded"]:
+        parts.append(f"{len(entry['ungraded'])} could not be graded, so there was no code to compare "
+                     f"({_named(entry['ungraded'])})")
+    notes = []
+    if parts:
+        notes.append(f"Not judged (a pair is flagged only when it shares at least {least} tokens of code its students "
+                     f"wrote themselves): {'; '.join(parts)}.")
+    if entry["partly_parsed"]:
+        notes.append(f"Only the parts that parse were compared for {len(entry['partly_parsed'])} submission"
+                     f"{_s(len(entry['partly_parsed']))} with syntax errors ({_named(entry['partly_parsed'])}).")
+    if entry["lesson_tokens"] < least:
+        notes.append(f"This exercise is too short to tell submissions apart: the lesson's own solution is "
+                     f"{entry['lesson_tokens']} tokens beyond the stub, fewer than the {least} a flagged pair must "
+                     f"share, so correct submissions alike say nothing about copying.")
+    return {"exercise": entry["exercise"], "said": said, "notes": notes}
+
+
+def _named(students: list[str]) -> str:
+    more = f" and {len(students) - NAMED} more" if len(students) > NAMED else ""
+    return ", ".join(students[:NAMED]) + more
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 def _student_row(student: dict[str, Any], exercises: list[dict[str, Any]]) -> dict[str, Any]:

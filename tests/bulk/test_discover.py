@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.bulk.discover import (MAX_ARCHIVE_FILES, SHOWN_ENTRIES, MalformedSubmission, find_submissions,
+from grader.bulk.discover import (MAX_ARCHIVE_FILES, SHOWN_ENTRIES, ClassFolderError, MalformedSubmission,
+                                  find_submissions,
                                   unpack)
 from grader.bulk.run import BulkOptions, run_bulk
 from grader.sandbox.removal import remove_tree
@@ -194,7 +195,8 @@ def deep_class(tmp_path):
 
 def test_a_folder_thousands_of_levels_deep_is_searched_only_so_far(tmp_path, deep_class):
     [deep] = find_submissions(deep_class, tmp_path / "work", NAMES)
-    assert deep.files == [] and "no exercise file found" in deep.problem and "it holds a/" in deep.problem
+    assert deep.files == [] and "no exercise file found" in deep.problem
+    assert "it holds no file, only folders: a/, a/a/, a/a/a/, a/a/a/a/, a/a/a/a/a/ ..." in deep.problem
     held = listing(deep_class / "deep")
     assert held[-1] == "a/" * MAX_DEPTH and len(held) == MAX_DEPTH
 
@@ -226,7 +228,8 @@ def test_a_folder_of_many_files_is_read_only_so_far(tmp_path):
     for i in range(MAX_LISTED + 500):
         (root / "wide" / f"f{i:05}.txt").touch()
     [wide] = find_submissions(root, tmp_path / "work", NAMES)
-    assert wide.problem.count(".txt") == SHOWN_ENTRIES and wide.problem.endswith(".txt ...")
+    assert wide.problem.count(".txt") == SHOWN_ENTRIES and "it holds 2,000 or more files: f0" in wide.problem
+    assert wide.problem.endswith(f".txt and {MAX_LISTED - SHOWN_ENTRIES} more")
     assert len(listing(root / "wide")) == MAX_LISTED
 
 
@@ -237,3 +240,102 @@ def test_unpacked_trees_are_removed_whatever_their_depth_and_links_are_not_follo
     (deep_class / "deep" / "folder_link").symlink_to(tmp_path)
     remove_tree(deep_class)
     assert not deep_class.exists() and kept.read_text()
+
+
+# What SUBMISSIONS must be: a folder of students, never one student's own folder or an empty one.
+
+@pytest.mark.parametrize("files, found", [
+    ({"iris_net.py": "x = 1\n", "README.md": "mine"}, "iris_net.py"),
+    ({"exercises/iris_net.py": "x = 1\n", "exercises/pass_fail.ipynb": "{}", "data/iris.csv": ""},
+     "exercises/iris_net.py, exercises/pass_fail.ipynb"),
+])
+def test_one_students_folder_is_refused_not_graded_as_a_class_of_its_subfolders(tmp_path, files, found):
+    root = tmp_path / "ana"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    with pytest.raises(ClassFolderError) as raised:
+        find_submissions(root, tmp_path / "work", NAMES)
+    message = str(raised.value)
+    assert message == (f"{root} is one student's submission, not a class: it holds {found}; pass the folder that holds "
+                       f"one folder or .zip per student (its parent, if that is the class), or grade this one with "
+                       f"`grader check {root}`")
+    assert not (tmp_path / "work").exists()
+
+
+@pytest.mark.parametrize("entries, held", [
+    ([], "nothing"),
+    ([".DS_Store", ".git/"], "nothing"),  # hidden entries are no students
+    (["notes.txt", "roster.csv"], "only notes.txt, roster.csv"),
+])
+def test_a_class_folder_without_students_is_refused(tmp_path, entries, held):
+    root = tmp_path / "class"
+    root.mkdir()
+    for entry in entries:
+        (root / entry.rstrip("/")).mkdir() if entry.endswith("/") else (root / entry).write_text("")
+    with pytest.raises(ClassFolderError, match="holds no student submission") as raised:
+        find_submissions(root, tmp_path / "work", NAMES)
+    assert str(raised.value).endswith(f"; it holds {held}") and "\n" not in str(raised.value)
+
+
+def test_a_student_asked_for_by_id_must_be_in_the_class_and_the_nearest_ids_are_named(tmp_path):
+    root = tmp_path / "class"
+    for student in ("alice", "alicia", "bob"):
+        (root / student).mkdir(parents=True)
+        (root / student / "iris_net.py").write_text("x = 1\n")
+    with pytest.raises(ClassFolderError) as raised:
+        find_submissions(root, tmp_path / "work", NAMES, only=frozenset({"alcie"}))
+    assert str(raised.value) == f"no student alcie in {root} (did you mean alice or alicia?)"
+    with pytest.raises(ClassFolderError, match=r"\(did you mean bob\?\)"):
+        find_submissions(root, tmp_path / "work", NAMES, only=frozenset({"BOB"}))
+    assert [s.student for s in find_submissions(root, tmp_path / "work", NAMES, only=frozenset({"bob"}))] == ["bob"]
+
+
+# A submission that cannot be opened says what it actually holds, so the instructor sees the student's mistake.
+
+def test_a_submission_without_an_exercise_file_lists_its_files_and_says_what_is_wrong(tmp_path):
+    root = tmp_path / "class"
+    layouts = {
+        "misnamed": {"README.md": "", "Iris-Net.py": "x = 1\n"},
+        "elsewhere": {"src/iris_net.py": "x = 1\n", "requirements.txt": ""},
+        "repo": {".git/HEAD": "", ".git/config": "", "notes.md": ""},
+        "folders": {"a/b/": None},
+        "empty": {},
+    }
+    for student, files in layouts.items():
+        (root / student).mkdir(parents=True)
+        for name, text in files.items():
+            (root / student / name).parent.mkdir(parents=True, exist_ok=True)
+            if text is None:
+                (root / student / name).mkdir(exist_ok=True)
+            else:
+                (root / student / name).write_text(text)
+    found = find(root, tmp_path)
+    looked = "no exercise file found (looked for iris_net.py, pass_fail.py or .ipynb, at the top or in exercises/); "
+    assert found["misnamed"].problem == (looked + "it holds 2 files: Iris-Net.py, README.md; if Iris-Net.py is the "
+                                                  "iris_net exercise, it must be named iris_net.py")
+    assert found["elsewhere"].problem == (looked + "it holds 2 files: src/iris_net.py, requirements.txt; "
+                                                   "src/iris_net.py is not where the grader looks: it must be at the "
+                                                   "top of the submission or in exercises/")
+    assert found["repo"].problem == looked + "it holds 1 file (and 2 in hidden folders): notes.md"
+    assert found["folders"].problem == looked.replace("found", "found (inside a/b/)") + \
+        "it holds no file, only folders: a/, a/b/"
+    assert found["empty"].problem == looked + "it is empty"
+
+
+def test_a_broken_or_unsafe_submission_lists_the_files_it_holds(tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    zip_with(root / "peg.zip", {"../../escape/iris_net.py": "x", "notes.txt": ""})
+    (root / "eve").mkdir()
+    (root / "eve" / "iris_net.py").symlink_to(tmp_path / "secret.py")
+    (root / "eve" / "draft.txt").write_text("")
+    (tmp_path / "secret.py").write_text("the answers")
+    (root / "cat.zip").write_bytes(b"PK\x03\x04 definitely not a zip")
+    found = find(root, tmp_path)
+    assert found["peg"].problem == ("peg.zip holds an unsafe path: '../../escape/iris_net.py'; it holds 2 files: "
+                                    "../../escape/iris_net.py, notes.txt")
+    assert found["eve"].problem == ("cannot read iris_net.py: iris_net.py links outside the submission; it holds "
+                                    "2 files: iris_net.py, draft.txt")
+    assert found["cat"].problem.startswith("cat.zip is not a readable zip archive (")  # nothing can be listed
+    assert "holds" not in found["cat"].problem

@@ -85,3 +85,38 @@ def test_killing_the_writer_leaves_only_whole_gradings(tmp_path, report):
         per_grading = db.execute("SELECT count(*) FROM check_results GROUP BY grading_id").fetchall()
     assert rows >= 30
     assert len(per_grading) == rows and {n for (n,) in per_grading} == {checks}
+
+
+def test_the_current_gradings_are_replaced_only_where_a_run_was_asked_to(tmp_path):
+    """A regrade of one student or exercise changes their entries in `current` and no other (history stays)."""
+    from grader.bulk.run import Selection
+
+    def record(book, student, exercise, content):
+        return book.record(Key(student, exercise, content, "v"), f"{student}/x", "t",
+                           error=("malformed", "m") if exercise is None else ("timeout", content))
+
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        first = [record(book, "ana", "iris_net", "a1"), record(book, "ana", "pass_fail", "a2"),
+                 record(book, "bo", "iris_net", "b1"), record(book, "cy", None, "c1")]
+        book.replace_current(first, Selection())
+
+        def current():
+            return {(row["student"], row["exercise"]): row["error_message"] for row in book.current()}
+
+        assert current() == {("ana", "iris_net"): "a1", ("ana", "pass_fail"): "a2", ("bo", "iris_net"): "b1",
+                             ("cy", None): "m"}
+        # --student ana --exercise iris_net: ana's pass_fail and everyone else's entries stay.
+        book.replace_current([record(book, "ana", "iris_net", "a3")],
+                             Selection(frozenset({"ana"}), frozenset({"iris_net"})))
+        assert current() == {("ana", "iris_net"): "a3", ("ana", "pass_fail"): "a2", ("bo", "iris_net"): "b1",
+                             ("cy", None): "m"}
+        # --exercise iris_net: every student's iris_net; a submission that could not be opened has no exercise.
+        book.replace_current([record(book, "bo", "iris_net", "b2")], Selection(exercises=frozenset({"iris_net"})))
+        assert current() == {("ana", "pass_fail"): "a2", ("bo", "iris_net"): "b2", ("cy", None): "m"}
+        # --student cy: the whole submission, whatever it became (now it has a file).
+        book.replace_current([record(book, "cy", "iris_net", "c2")], Selection(frozenset({"cy"})))
+        assert current() == {("ana", "pass_fail"): "a2", ("bo", "iris_net"): "b2", ("cy", "iris_net"): "c2"}
+        # A whole run replaces everything: a student gone from the class folder leaves the outputs.
+        book.replace_current([record(book, "bo", "iris_net", "b3")], Selection())
+        assert current() == {("bo", "iris_net"): "b3"}
+        assert book.count() == 8  # every grading is kept as history

@@ -63,6 +63,7 @@ def _class_results(roster: dict[str, dict[str, dict | str]], unreadable: dict[st
 
     from grader import __version__
     from grader.checks import CATALOG
+    from tests.render.summary_data import as_bulk_writes
 
     first: dict[str, dict] = {}
     for submitted in roster.values():
@@ -101,10 +102,11 @@ def _class_results(roster: dict[str, dict[str, dict | str]], unreadable: dict[st
             if ratio >= 0.9:
                 similar.append({"exercise": exercise["name"], "students": [a, b], "similarity": round(ratio, 3)})
     used = {m for s in students for r in s["results"].values() for m in r["mistakes"]}
-    return {"title": "Class summary: submissions", "grader_version": __version__,
-            "generated_at": "2026-11-23T12:00:00+00:00", "exercises": exercises, "students": students,
-            "problems": problems, "similar": similar,
-            "mistake_catalog": {m: {"title": CATALOG[m].title, "severity": CATALOG[m].severity} for m in sorted(used)}}
+    return as_bulk_writes({  # with the counts and similarity findings grader bulk adds
+        "title": "Class summary: submissions", "grader_version": __version__,
+        "generated_at": "2026-11-23T12:00:00+00:00", "exercises": exercises, "students": students,
+        "problems": problems, "similar": similar,
+        "mistake_catalog": {m: {"title": CATALOG[m].title, "severity": CATALOG[m].severity} for m in sorted(used)}})
 
 
 @pytest.fixture(scope="module")

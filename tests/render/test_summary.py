@@ -9,10 +9,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 from grader.render.summary import render_summary, write_summary
+from tests.render.summary_data import as_bulk_writes
 
 HOSTILE = "<script>alert(1)</script>"
 TRAVERSAL = "../../etc"
 SECTIONS = ("overview", "distribution", "pass-rates", "mistakes", "problems", "similar", "students")
+
+
+@pytest.fixture(scope="module")
+def class_results(class_results) -> dict:
+    """The conftest's class, with the counts and similarity findings `grader bulk` writes into it."""
+    return as_bulk_writes(class_results, kept=3)
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +53,22 @@ def test_one_page_with_a_heading_per_section(page, class_results):
 
 
 def test_overview_counts(page, class_results):
-    graded = sum(r["status"] == "graded" for s in class_results["students"] for r in s["results"].values())
-    errored = {(p["student"], p["exercise"]) for p in class_results["problems"]}
-    assert (len(class_results["students"]), graded, len(errored)) == (7, 9, 4)  # the fixture's class
-    value = {key: page.select_one(f"#overview [data-testid={key}]").get_text(strip=True)
-             for key in ("students", "exercises", "graded", "errored", "version")}
-    assert value == {"students": "7", "exercises": "iris_net, neuron", "graded": "9", "errored": "4",
+    """The overview prints the counts the bulk run made, each in the words grader.bulk.counts gives it."""
+    counts = class_results["counts"]
+    assert [counts[key] for key in ("passed", "failed", "errored", "grader-error", "malformed")] == [8, 1, 1, 0, 1]
+    keys = ("students", "exercises", "gradings", "made", "kept", "passed", "failed", "errored", "grader-error",
+            "malformed", "version")
+    value = {key: page.select_one(f"#overview [data-testid={key}]").get_text(strip=True) for key in keys}
+    assert value == {"students": "7", "exercises": "iris_net, neuron", "gradings": "11", "made": "8", "kept": "3",
+                     "passed": "8", "failed": "1", "errored": "1", "grader-error": "0", "malformed": "1",
                      "version": f"nn-grader {class_results['grader_version']}"}
+    overview = " ".join(page.select_one("#overview").get_text(" ").split())
+    assert "Gradings 11 ( 8 graded by this run, 3 kept from earlier runs)" in overview
+    assert "Could not be graded 1 none of the student's functions could be graded" in overview
+    assert "Malformed submissions 1 the whole submission could not be opened" in overview
+    assert page.select_one("[data-testid=problem-counts]").get_text() == (
+        "1 could not be graded, 0 grader errors, 1 malformed submission.")
+    assert page.select_one('nav a[href="#problems"]').get_text() == "Submissions with errors (2)"
     assert page.select_one("[data-testid=generated]")["datetime"] == class_results["generated_at"]
 
 
@@ -76,12 +92,13 @@ def test_pass_rate_per_exercise(page, class_results):
     assert [row["data-exercise"] for row in rows] == [e["name"] for e in class_results["exercises"]]
     for row, exercise in zip(rows, class_results["exercises"]):
         submitted = results_of(class_results, exercise["name"])
-        graded = [r for r in submitted if r["status"] == "graded"]
-        passed = sum(r["passed"] for r in graded)
+        outcomes = [r["outcome"] for r in submitted]
+        judged = len(submitted) - outcomes.count("grader-error")
         cells = texts(row)[1:]
-        assert cells == [str(len(submitted)), str(len(graded)), str(passed), str(len(graded) - passed),
-                         str(len(submitted) - len(graded)), f"{100 * passed / len(graded):.0f}%"]
-    assert texts(rows[1])[5] == "1"  # neuron: one submission could not be graded
+        assert cells == [str(len(submitted)), *(str(outcomes.count(o)) for o in ("passed", "failed", "errored",
+                                                                                 "grader-error")),
+                         f"{100 * outcomes.count('passed') / judged:.0f}%"]
+    assert texts(rows[1])[1:] == ["4", "3", "0", "1", "0", "75%"]  # neuron: the crashed one did not pass
     bars = [t.get_text() for t in page.select("[data-testid=chart-pass-rates] text.value")]
     assert bars == [texts(row)[-1] for row in rows]
 
@@ -204,16 +221,54 @@ def test_self_contained_with_relative_links_only(page):
 
 
 def test_an_empty_class(class_results):
-    empty = {**class_results, "students": [], "problems": [], "similar": [], "mistake_catalog": {}}
+    empty = as_bulk_writes({**class_results, "exercises": [], "students": [], "problems": [], "similar": [],
+                            "mistake_catalog": {}})
     page = BeautifulSoup(render_summary(empty), "html.parser")
-    assert [page.select_one(f"[data-testid={key}]").get_text() for key in ("students", "graded", "errored")] == ["0"] * 3
-    assert page.select_one("#distribution").get_text(" ", strip=True).endswith("No graded submissions yet.")
+    keys = ("students", "gradings", "passed", "failed", "errored", "grader-error", "malformed")
+    assert [page.select_one(f"[data-testid={key}]").get_text() for key in keys] == ["0"] * len(keys)
+    assert page.select_one("#distribution").get_text(" ", strip=True).endswith("No submission has a score yet.")
     assert not page.find_all("svg")
-    assert [texts(row)[1:] for row in page.select("table[data-testid=pass-rates] tbody tr")] == [["0"] * 5 + ["n/a"]] * 2
+    assert page.select("table[data-testid=pass-rates] tbody tr") == []
+    assert page.select_one("#mistakes p").get_text() == "No mistake was found in the submissions that have a score."
+    assert page.select_one("#problems").find_all("p")[-1].get_text() == "None: every submission was graded."
+    assert page.select_one("[data-testid=similarity]").get_text() == "No submission had code to compare."
     for section_id in ("mistakes", "problems", "similar"):
-        assert page.select_one(f"#{section_id}").find_all("p")[-1].get_text() == "None found."
         assert not page.select_one(f"#{section_id}").find("table")
     assert page.select_one("#students p").get_text() == "No students yet."
+
+
+def test_similarity_says_what_it_compared_and_what_it_could_not_judge(class_results):
+    """Never a bare 'None found': per exercise, how many pairs of how many submissions, and why the rest were not
+    judged (the lesson's code, too little of their own, common code, not Python, could not be graded)."""
+    iris = {"exercise": "iris_net", "compared": 15, "pairs": 105, "similar": [], "partly_parsed": ["ken"],
+            "left_out": [{"reason": "lesson", "students": ["alice", "carol", "dave"]},
+                         {"reason": "short", "students": ["erin"]},
+                         {"reason": "common", "students": [f"s{i:02}" for i in range(12)]},
+                         {"reason": "unparsed", "students": ["oscar"]}, {"reason": "no-code", "students": ["ivy"]}],
+            "ungraded": ["leo", "nia"], "lesson_tokens": 159, "min_tokens": 70}
+    neuron = {"exercise": "neuron", "compared": 3, "pairs": 3, "partly_parsed": [], "left_out": [], "ungraded": [],
+              "similar": [{"students": ["bob", "carol"], "similarity": 1.0}], "lesson_tokens": 182, "min_tokens": 70}
+    concepts = {"exercise": "concepts", "compared": 1, "pairs": 0, "similar": [], "partly_parsed": [], "ungraded": [],
+                "left_out": [{"reason": "lesson", "students": ["a", "b"]}], "lesson_tokens": 36, "min_tokens": 70}
+    page = BeautifulSoup(render_summary({**class_results, "similarity": [iris, neuron, concepts]}), "html.parser")
+    said = {p["data-exercise"]: p.get_text() for p in page.select("#similar [data-testid=similarity]")}
+    assert said["iris_net"] == (
+        "Compared 105 pairs of 15 submissions for iris_net; none is suspiciously similar. Not judged (a pair is "
+        "flagged only when it shares at least 70 tokens of code its students wrote themselves): 3 are the stub or the "
+        "lesson's solution, with nothing of their own (alice, carol, dave); 1 has under 70 tokens of its own beyond "
+        "the stub and the lesson's solution (erin); 12 have code of their own that is mostly also in several other "
+        "submissions (common code is no evidence) (s00, s01, s02, s03, s04, s05, s06, s07, s08, s09 and 2 more); "
+        "1 does not parse as Python (oscar); 1 is empty (ivy); 2 could not be graded, so there was no code to compare "
+        "(leo, nia). Only the parts that parse were compared for 1 submission with syntax errors (ken).")
+    assert said["neuron"] == ("Compared 3 pairs of 3 submissions for neuron; 1 pair is suspiciously similar "
+                              "(listed below).")
+    assert said["concepts"].startswith(
+        "Compared no pairs for concepts: only one submission has enough code of its own to be told apart from another."
+        " Not judged (")
+    assert said["concepts"].endswith(
+        "This exercise is too short to tell submissions apart: the lesson's own solution is 36 tokens beyond the "
+        "stub, fewer than the 70 a flagged pair must share, so correct submissions alike say nothing about copying.")
+    assert "None found" not in page.select_one("#similar").get_text()
 
 
 def test_write_summary(class_results, tmp_path):

@@ -9,6 +9,13 @@ import pytest
 from grader.render.html import write_html
 from grader.render.summary import write_summary
 from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page
+from tests.render.summary_data import as_bulk_writes
+
+
+@pytest.fixture(scope="module")
+def class_results(class_results) -> dict:
+    """The conftest's class, with the counts and similarity findings `grader bulk` writes into it."""
+    return as_bulk_writes(class_results)
 
 
 def open_summary(browser, results: dict, path, viewport: str):
@@ -22,7 +29,7 @@ def test_summary_loads_cleanly_with_visible_charts(browser, class_results, tmp_p
     assert requests == [(tmp_path / "summary.html").as_uri()]  # the page itself, nothing else
     assert page.get_by_role("heading", level=1).inner_text() == class_results["title"]
     for heading in ("Overview", "Score distribution", "Pass rate per exercise", "Most frequent mistakes",
-                    "Submissions that errored", "Suspiciously similar submissions", "Students"):
+                    "Submissions with errors", "Suspiciously similar submissions", "Students"):
         page.get_by_role("heading", name=heading, exact=True).scroll_into_view_if_needed()
         assert page.get_by_role("heading", name=heading, exact=True).is_visible()
     charts = page.locator("svg.chart")
