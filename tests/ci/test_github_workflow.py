@@ -123,10 +123,48 @@ def test_a_pull_request_cannot_change_how_it_is_graded(workflow):
     checkouts = [s for s in steps(workflow).values() if s.get("uses", "").startswith("actions/checkout@")]
     assert len(checkouts) == 2 and all(s["with"]["persist-credentials"] is False for s in checkouts)
     submission = steps(workflow)["checkout-submission"]["with"]
-    assert submission == {"ref": "${{ github.event.pull_request.head.sha }}", "path": "${{ env.SUBMISSION }}",
-                          "persist-credentials": False}
+    # the pull request's head commit; github.sha (the triggering commit) only where there is no pull request
+    assert submission == {"ref": "${{ github.event.pull_request.head.sha || github.sha }}",
+                          "path": "${{ env.SUBMISSION }}", "persist-credentials": False}
     assert not any("cache" in s.get("uses", "") or "cache" in s.get("with", {}) for s in steps(workflow).values())
     assert workflow["env"]["GRADER_SANDBOX"] == "bubblewrap"  # student code never runs with process limits only
+
+
+def push_variant() -> dict:
+    """The workflow with its commented `on:` alternative for students who push to main put in, as the comment says."""
+    text = WORKFLOW.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    start = lines.index("  # push:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("  # "):
+            break
+        block.append("  " + line[len("  # "):])
+    on = lines.index("on:")
+    assert lines[on + 1] == "  pull_request_target:"
+    return yaml.safe_load("\n".join([*lines[:on + 1], *block, *lines[on + 2:]]))
+
+
+def test_the_push_variant_for_students_who_push_to_main_is_valid_and_grades_the_pushed_commit(workflow):
+    variant = push_variant()
+    assert variant.get("on", variant.get(True)) == {"push": {"branches": ["main"]}, "workflow_dispatch": None}
+    # Everything else is the same workflow: the same steps, pins and trust settings.
+    assert {k: v for k, v in variant.items() if k not in ("on", True)} == \
+           {k: v for k, v in workflow.items() if k not in ("on", True)}
+    assert steps(variant)["checkout-submission"]["with"]["ref"].endswith("|| github.sha }}")  # no pull request here
+    assert "github.ref" in variant["concurrency"]["group"]  # one grading at a time per branch
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert "the student can edit it" in text and 'ci-templates/README.md, "Trust"' in text
+
+
+def test_the_how_to_says_what_each_trigger_trusts_and_how_to_reach_the_grader():
+    how_to = (ROOT / "ci-templates" / "README.md").read_text(encoding="utf-8")
+    for heading in ("### The grader's repository must be readable by the students' repositories",
+                    "### The template repository", "### Students who push to main: `push` and `workflow_dispatch`"):
+        assert heading in how_to
+    for said in ("`GRADER_REPO` must be **public**", "deploy key", "`.github/workflows/grade.yml`",
+                 "the workflow file **in the pushed commit**", "CODEOWNERS", "Never give these triggers a secret"):
+        assert said in how_to, said
 
 
 def test_the_report_is_uploaded_even_when_grading_fails(workflow):
@@ -239,3 +277,26 @@ def test_a_passing_exercise_does_not_make_up_for_a_deleted_one(tmp_path, workflo
     reports = report_folder(workflow, workspace)
     suites = ET.parse(reports / "junit.xml").getroot().iter("testsuite")
     assert [suite.get("failures") for suite in suites] == ["0", "16"]
+
+
+def test_the_template_repositorys_stubs_of_undeclared_exercises_are_left_alone(tmp_path, workflow):
+    # The template holds every exercise's stub; the assignment declares concepts, which the student did.
+    stubs = {f"exercises/{path.name}": path.read_text(encoding="utf-8") for path in (ROOT / "exercises").iterdir()}
+    concepts = (ROOT / "reference" / "concepts.py").read_text(encoding="utf-8")
+    workflow = declaring(workflow, "concepts")
+    workspace = student_files(tmp_path, workflow, {**stubs, "exercises/concepts.py": concepts})
+    result = run_steps(workflow, workspace, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skipped" not in result.stderr  # --expect: nothing is searched, so nothing is skipped
+    assert sorted(path.name for path in report_folder(workflow, workspace).glob("*.json")) == ["concepts.json"]
+
+
+def test_a_declared_exercise_left_as_the_stub_fails_with_0_points(tmp_path, workflow):
+    stubs = {f"exercises/{path.name}": path.read_text(encoding="utf-8") for path in (ROOT / "exercises").iterdir()}
+    workflow = declaring(workflow, "concepts")
+    workspace = student_files(tmp_path, workflow, stubs)
+    result = run_steps(workflow, workspace, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "skipped" not in result.stderr and "nothing graded" not in result.stdout
+    summary = plain((tmp_path / "step-summary.md").read_text(encoding="utf-8"))
+    assert "## ❌ FAIL: submission/exercises/concepts.py, 0/80" in summary
