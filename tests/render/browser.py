@@ -24,3 +24,12 @@ def open_page(browser, path: Path, viewport: str):
     page.goto(Path(path).as_uri())
     page.wait_for_load_state("load")
     return page, problems, requests
+
+
+READABLE_PX = 11  # the smallest chart text, as drawn on the screen
+
+# Every SVG text as drawn: its font size times the chart's scale (rotated labels included).
+DRAWN_TEXT = """() => [...document.querySelectorAll('svg.chart text')].filter(t => t.textContent.trim()).map(t => {
+  const m = t.getScreenCTM();
+  return [parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b), t.textContent.trim()];
+})"""

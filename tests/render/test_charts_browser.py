@@ -8,16 +8,9 @@ import pytest
 
 from grader.exercises import names
 from grader.render.html import write_html
-from tests.render.browser import ARTIFACTS, open_page
+from tests.render.browser import ARTIFACTS, DRAWN_TEXT, READABLE_PX, open_page
 from tests.render.cases import case, exercise_kind
 
-READABLE_PX = 11  # the smallest chart text, as drawn on the screen
-
-# Every SVG text as drawn: its font size times the chart's scale (rotated labels included).
-DRAWN_TEXT = """() => [...document.querySelectorAll('svg.chart text')].filter(t => t.textContent.trim()).map(t => {
-  const m = t.getScreenCTM();
-  return [parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b), t.textContent.trim()];
-})"""
 OVERFLOW = """(selector) => { const e = selector ? document.querySelector(selector) : document.documentElement;
   return e.scrollWidth - e.clientWidth; }"""
 

@@ -8,7 +8,7 @@ import pytest
 
 from grader.render.html import write_html
 from grader.render.summary import write_summary
-from tests.render.browser import ARTIFACTS, VIEWPORTS, open_page
+from tests.render.browser import ARTIFACTS, DRAWN_TEXT, READABLE_PX, VIEWPORTS, open_page
 from tests.render.summary_data import as_bulk_writes
 
 
@@ -41,6 +41,9 @@ def test_summary_loads_cleanly_with_visible_charts(browser, class_results, tmp_p
         box = chart.bounding_box()
         assert chart.is_visible() and box["width"] > 200 and box["height"] > 100
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+    # Chart text as drawn stays readable, on a phone too (the report page's rule, test_charts_browser.py).
+    small = [(round(size, 1), text) for size, text in page.evaluate(DRAWN_TEXT) if size < READABLE_PX]
+    assert small == [], small
     # Readable on a phone: the page itself never scrolls sideways; wide tables scroll in their own box.
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") < 1
     for wrap in page.locator(".table-wrap").all():
