@@ -18,6 +18,7 @@ from markupsafe import Markup
 from grader.render import svg
 from grader.render.escape import jinja_finalize
 from grader.report import format_number, number
+from grader.source_lines import UNPARSEABLE, parse
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
@@ -144,8 +145,8 @@ def _docstrings(source: str) -> dict[int, tuple[int, int]]:
     """Per `def` line of a function that has a docstring, the docstring's first and last lines ({} for
     code Python cannot parse: its excerpts are shown as they are)."""
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(source)  # the tree grading read, when it is the same process
+    except UNPARSEABLE:
         return {}
     spans = {}
     for node in ast.walk(tree):

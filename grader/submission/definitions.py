@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import symtable
 
+from grader.source_lines import UNPARSEABLE
+
 DEFINING = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 ASSIGNING = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 IMPORTING = (ast.Import, ast.ImportFrom, ast.Pass)
@@ -64,7 +66,7 @@ def _uses(source: str, body: list[ast.stmt]) -> list[set[str]]:
              and isinstance(node.ctx, ast.Load)} for statement in body]
     try:
         tables = symtable.symtable(source, "submission", "exec").get_children()
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except UNPARSEABLE:
         tables = []
     spans = [(min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]), s.end_lineno or s.lineno)
              for s in body]

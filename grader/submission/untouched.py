@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from grader.authoring.markers import MarkerError, make_stub
 from grader.paths import reference_file
+from grader.source_lines import UNPARSEABLE, parse
 
 if TYPE_CHECKING:
     from grader.spec import Exercise
@@ -27,8 +28,8 @@ def is_untouched(source: str, exercise: Exercise) -> bool:
     if stub is None:
         return False  # no reference to tell the stub by: grade it
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = parse(source)  # grading the same source then reads this tree again
+    except UNPARSEABLE:
         return False
     functions = [part.function for part in exercise.parts if _bindings(stub, part.function, functions=True)]
     if not functions and not exercise.constants:
