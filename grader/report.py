@@ -78,6 +78,13 @@ def format_number(value: Any, spec: str = "g") -> str:
     return format(x + 0.0, spec)  # + 0.0: -0.0 is shown as 0
 
 
+def place(item: dict[str, Any]) -> str:
+    """Where a mistake or error is: 'cell C, line L' in a notebook, 'line N' in a file, '' without a line."""
+    if item.get("cell"):
+        return f"cell {item['cell']}, line {item['cell_line']}"
+    return f"line {item['line']}" if item.get("line") else ""
+
+
 def errors_of(exercise: dict[str, Any], check: dict[str, Any]) -> list[dict[str, Any]]:
     """The errors that cost a check its points: its function's own, and a failure of the whole file that
     left that function ungraded (a try-out that failed after the definitions costs no check: its

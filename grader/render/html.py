@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from grader.render import svg
 from grader.render.escape import jinja_finalize
-from grader.report import format_number, number
+from grader.report import format_number, number, place
 from grader.source_lines import UNPARSEABLE, parse
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -52,6 +52,7 @@ MODULE_NEXT_STEP = ("This line runs when your file is imported, before the grade
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=jinja_finalize)
+    env.filters["place"] = place  # {{ m|place }}: "cell 7, line 3" or "line 40", as every format says it
     env.filters["num"] = format_number  # {{ x|num }}, {{ x|num(".3f") }}: NaN and infinities in words too
     return env
 
@@ -98,8 +99,7 @@ def _error_heading(error: dict[str, Any]) -> dict[str, str]:
         return {"heading": "", "next_step": ""}
     if error["kind"] in WHOLE_FILE_KINDS or not error.get("line"):
         return {"heading": "the whole file", "next_step": ""}
-    place = f"cell {error['cell']}, line {error['cell_line']}" if error.get("cell") else f"line {error['line']}"
-    return {"heading": f"your code outside the functions, {place}", "next_step": MODULE_NEXT_STEP}
+    return {"heading": f"your code outside the functions, {place(error)}", "next_step": MODULE_NEXT_STEP}
 
 
 def message_parts(mistake: dict[str, Any]) -> dict[str, str]:

@@ -11,7 +11,7 @@ import sys
 from typing import Any, TextIO
 
 from grader.render.escape import visible
-from grader.report import format_number
+from grader.report import format_number, place
 
 _t = visible  # text from the report, on one line, every control character shown as an escape
 COLORS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
@@ -77,9 +77,8 @@ def render(report: dict[str, Any], color: bool = False) -> str:
 
 def _place(item: dict[str, Any]) -> str:
     """', cell C, line L' for a notebook, ', line N' for a file, '' without a line."""
-    if item.get("cell"):
-        return f", cell {_t(item['cell'])}, line {_t(item['cell_line'])}"
-    return f", line {_t(item['line'])}" if item.get("line") else ""
+    where = place(item)
+    return f", {_t(where)}" if where else ""
 
 
 def _reason(check: dict[str, Any], mistakes: list[dict[str, Any]]) -> str:
