@@ -10,8 +10,10 @@ import json
 import os
 import queue
 import selectors
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -88,6 +90,7 @@ class _Worker:
         self.number, self.threads = number, threads
         self.log = log_folder / f"worker-{number}.log"
         self._proc: subprocess.Popen | None = None
+        self._tmp: str | None = None
 
     def grade(self, job: dict[str, Any], seconds: float, stop: threading.Event) -> dict[str, Any]:
         if self._proc is None:
@@ -110,10 +113,14 @@ class _Worker:
             self._proc.kill()
             self._proc.wait()
             self._proc = None
+        if self._tmp is not None:  # killed, the worker never ran its own clean-ups: what it left goes with it
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
     def _start(self, stop: threading.Event) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
+        self._tmp = tempfile.mkdtemp(prefix=f"grader-worker-{self.number}-")
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), "TMPDIR": self._tmp,
                # Workers share the cores: one TensorFlow thread pool per core, not per worker.
                "TF_NUM_INTRAOP_THREADS": str(self.threads), "TF_NUM_INTEROP_THREADS": str(self.threads)}
         with self.log.open("ab") as log:

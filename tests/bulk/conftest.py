@@ -21,6 +21,7 @@ TIMEOUT = "10"  # seconds per call of student code: the looping submission costs
 class Graded:
     root: Path  # the class folder
     out: Path
+    tmp: Path  # the grader's TMPDIR during the run
     expected: dict[str, dict]
     run: subprocess.CompletedProcess
 
@@ -50,6 +51,7 @@ def gradebook_rows(out: Path) -> list[dict]:
 def graded(tmp_path_factory) -> Graded:
     base = tmp_path_factory.mktemp("bulk")
     expected = build_class(base / "class", base / "out")
-    run = bulk(base / "class", base / "out", "-j", "2")
+    (base / "tmp").mkdir()
+    run = bulk(base / "class", base / "out", "-j", "2", env={"TMPDIR": str(base / "tmp")})
     assert run.returncode == 0, run.stderr[-3000:]
-    return Graded(base / "class", base / "out", expected, run)
+    return Graded(base / "class", base / "out", base / "tmp", expected, run)

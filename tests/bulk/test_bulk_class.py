@@ -129,6 +129,11 @@ def test_hostile_submissions_are_contained(graded):
     assert leftover == [], "grading workers outlived the run"
 
 
+def test_the_run_leaves_nothing_in_the_temporary_folder(graded):
+    # Workers are killed when the batch ends, so nothing they made may rely on their own clean-ups.
+    assert sorted(p.name for p in graded.tmp.iterdir()) == []
+
+
 def test_progress_is_reported_line_by_line_when_not_on_a_terminal(graded):
     lines = [line for line in graded.run.stderr.splitlines() if line.startswith("[")]
     gradings = sum(len(verdicts) for verdicts in graded.expected.values())  # a submission that cannot be opened too
