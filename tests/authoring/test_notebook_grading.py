@@ -49,6 +49,14 @@ TRY_OUT = ("from sklearn.datasets import load_iris\n\nX, y = load_iris(return_X_
            "model.fit(X_train, y_trian, epochs=5)\nprint('not reached')")
 
 
+def without_check_cells(name: str) -> nbformat.NotebookNode:
+    """The solution notebook without its `import grader` and `grader.check(...)` cells."""
+    notebook = nbformat.reads(solution_notebook(name, REFERENCE), as_version=4)
+    ours = {"import grader", f'grader.check("{name}")'}
+    notebook.cells = [cell for cell in notebook.cells if cell.source not in ours]
+    return notebook
+
+
 def tryout_iris_notebook() -> nbformat.NotebookNode:
     """The solution notebook with a last cell that tries the functions out and fails at its sixth line (a typo)."""
     notebook = nbformat.reads(solution_notebook("iris_net", REFERENCE), as_version=4)
@@ -59,7 +67,7 @@ def tryout_iris_notebook() -> nbformat.NotebookNode:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    kinds = ("solution-py", "solution-nb", "stub-py", "stub-nb", "mistake-nb", "tryout-nb")
+    kinds = ("solution-py", "solution-nb", "stub-py", "stub-nb", "mistake-nb", "tryout-nb", "nocheck-nb")
     folders = {kind: root / kind for kind in kinds}
     for folder in folders.values():
         folder.mkdir()
@@ -72,6 +80,7 @@ def graded(tmp_path_factory):
     notebook, where = mistaken_iris_notebook()
     (folders["mistake-nb"] / "iris_net.ipynb").write_text(nbformat.writes(notebook))
     (folders["tryout-nb"] / "iris_net.ipynb").write_text(nbformat.writes(tryout_iris_notebook()))
+    (folders["nocheck-nb"] / "iris_net.ipynb").write_text(nbformat.writes(without_check_cells("iris_net")))
     # The stubs are named one by one: in a folder, `grader check` skips an untouched stub.
     paths = [path for kind, folder in folders.items()
              for path in (sorted(folder.iterdir()) if kind.startswith("stub") else [folder])]
@@ -85,7 +94,23 @@ def test_the_run_fails_only_for_the_stubs_and_the_mistake(graded):
     out, reports, _, _ = graded
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr
-    assert len(reports) == 4 * len(NAMES) + 2
+    assert len(reports) == 4 * len(NAMES) + 3
+
+
+def test_the_check_cells_change_no_grade(graded):
+    """A generated notebook's `import grader` and `grader.check(...)` cells do nothing in the sandbox: the
+    solution notebook grades as it does without them (the stubs import fine too: see below)."""
+    reports = graded[1]
+    cells = nbformat.reads(solution_notebook("iris_net", REFERENCE), as_version=4).cells
+    assert sum(cell.source == 'grader.check("iris_net")' for cell in cells) == 4
+    with_checks, without = (reports[f"{kind}-iris_net"]["exercises"][0] for kind in ("solution-nb", "nocheck-nb"))
+    assert graded_part(with_checks) == graded_part(without)
+
+
+def graded_part(exercise: dict) -> tuple:
+    """What a grading decided of an exercise, apart from where its cells are."""
+    return ([(c["id"], c["passed"], c["points"], c["message"]) for c in exercise["checks"]], exercise["score"],
+            exercise["mistakes"], exercise["errors"], exercise["notes"], exercise["output"])
 
 
 @pytest.mark.parametrize("name", NAMES)
