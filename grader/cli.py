@@ -1,4 +1,4 @@
-"""Command line: grader check | list | explain | calibrate | demo | generate | bulk | gradescope-bundle."""
+"""Command line: grader check | list | explain | calibrate | demo | generate | bulk | gradescope-bundle | service."""
 from __future__ import annotations
 
 import argparse
@@ -95,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
                     "raises NotImplementedError, every constant at its default) is skipped with one line; a file "
                     "named on the command line, or an exercise named with --exercise or declared with --expect, is "
                     "always graded. Of a .py and its notebook side by side, the one worked on is graded (the .py "
-                    "when both are). A run of several ends with one line: k of n passed.",
+                    "when both are). A run of several ends with one line: k of n passed. The files are graded by "
+                    "your warm grading service (started by the first check, so a re-check does not load "
+                    "TensorFlow again; `grader service status`), or in this process with --no-daemon. "
+                    "GRADER_DAEMON=on uses the service always, off never; unset or auto: always, except where "
+                    "the CI variable is set. A service that fails costs one slow check, graded in this process, "
+                    "with one line on stderr.",
         epilog=EXIT_CODES + "  0  every graded exercise passed\n"
                             "  1  an exercise did not pass, a declared one (--expect) is missing, or a folder held "
                             "only untouched stubs\n"
@@ -122,6 +127,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--github", action="store_true",
                        help="append a Markdown summary to the file named by $GITHUB_STEP_SUMMARY, when set "
                             "(default: off)")
+    check.add_argument("--watch", action="store_true",
+                       help="grade, then grade again each time one of the files is saved, printing the new verdict "
+                            "under a line with the time and the file; Ctrl-C stops (exit status 0) (default: off)")
+    check.add_argument("--no-daemon", action="store_true",
+                       help="grade in this process, without the grading service, whatever GRADER_DAEMON says "
+                            "(default: use the service as GRADER_DAEMON says)")
     check.set_defaults(run=_check)
 
     listing = sub.add_parser("list", help="list exercises, or with --mistakes the mistake catalog",
@@ -185,6 +196,19 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument("exercise", metavar="NAME", help="the exercise to grade, as `grader list` names it")
     bundle.add_argument("--out", metavar="FILE", help="where to write the zip (default: gradescope-<NAME>.zip)")
     bundle.set_defaults(run=_gradescope_bundle)
+
+    service = sub.add_parser(
+        "service", help="the warm grading service `grader check` uses: status, or stop it", formatter_class=FORMATTER,
+        description="One grading service per user (and per grader install and GRADER_ settings) keeps TensorFlow "
+                    "and the sandbox loaded, so a re-check answers in about a second. The first `grader check` "
+                    "starts it; it ends itself after GRADER_DAEMON_IDLE seconds without work (default: 900). Its "
+                    "socket, pid file and log are in $XDG_RUNTIME_DIR/nn-grader, else /tmp/nn-grader-<uid>.",
+        epilog=EXIT_CODES + "  0  status: it runs; stop: stopped, or none was running\n"
+                            "  1  status: none runs")
+    service.add_argument("action", choices=("status", "stop"), metavar="ACTION",
+                         help="status: whether it runs, its pid, identity, uptime, jobs served and idle timeout; "
+                              "stop: stop it (the jobs it holds are graded first)")
+    service.set_defaults(run=_service)
     return parser
 
 
@@ -287,6 +311,10 @@ def _refuse_link_to_reference(path: Path) -> None:
 
 
 def _check(args) -> int:
+    if args.watch:  # grade again on every save: grader/watch.py
+        from grader.watch import watch
+
+        return watch(args)
     expected = _expected(args.expect) if args.expect is not None else []
     if args.exercise and expected:
         raise UsageError("--exercise and --expect do not go together: --expect already names the exercises to grade")
@@ -325,11 +353,10 @@ def _check(args) -> int:
     places = [(path, name) for path, name in targets] + [(_missing_place(path, name), name) for path, name in missing]
     labels = _report_labels(places)
     reports = []
-    if targets:  # with nothing to run (every declared exercise missing), no sandbox is needed
-        with _sandbox() as sandbox:
-            _warm_up(targets[0][1])
+    if targets:  # with nothing to run (every declared exercise missing), nothing is graded
+        with _Grading(service=not args.no_daemon) as grading:
             for (path, name), label in zip(targets, labels):
-                reports.append(_grade_and_report(path, name, label, args.json, Path(args.html), sandbox))
+                reports.append(_grade_and_report(path, name, label, args.json, Path(args.html), grading))
     for (path, name), label in zip(missing, labels[len(targets):]):
         reports.append(_report_missing(path, name, label, args.json, Path(args.html)))
     _write_summaries(reports, args)
@@ -454,13 +481,14 @@ def _write_text(path: str, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _sandbox() -> Iterator:
-    """One warm sandbox for the whole command, started at once so it loads TensorFlow alongside us."""
+def _sandbox(notice: bool = True) -> Iterator:
+    """One warm sandbox for the whole command, started at once so it loads TensorFlow alongside us;
+    notice: say the isolation notice (False when the service said it already)."""
     from grader.sandbox.isolation import detect
     from grader.sandbox.server import Sandbox
 
     isolation = detect()
-    if isolation.notice():
+    if isolation.notice() and notice:
         print(isolation.notice(), file=sys.stderr)
     with Sandbox(isolation) as sandbox:
         sandbox.start()
@@ -476,11 +504,66 @@ def _warm_up(name: str) -> None:
 
 
 def _grade_and_report(path: Path, name: str, label: str, json_destination: str | None, html_folder: Path,
-                      sandbox) -> dict:
+                      grading: _Grading) -> dict:
     """Grade one file, print the feedback, write the JSON and HTML reports ('-': JSON on stdout only)."""
-    from grader.grading import grade_path
+    return _deliver(grading.report(path, name), label, json_destination, html_folder)
 
-    return _deliver(grade_path(path, _exercise(name), sandbox), label, json_destination, html_folder)
+
+class _Grading:
+    """Grades the files of one command: by the grading service while it answers (grader.service.client), else
+    in this process with one warm sandbox, started at the first file graded here. Either way the report is
+    grade_path's, and the isolation notice is said once."""
+
+    def __init__(self, service: bool):
+        self._service = service
+        self._noticed = False
+        self._sandbox = None
+        self._resources = contextlib.ExitStack()
+
+    def __enter__(self) -> _Grading:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._resources.close()
+
+    def report(self, path: Path, name: str) -> dict:
+        """The report of the file at path as exercise name; SandboxError or UsageError as grading here raises."""
+        answer = self._answer(path, name) if self._service else None
+        if answer is not None:
+            if answer.get("notice") and not self._noticed:
+                print(answer["notice"], file=sys.stderr)
+            self._noticed = True
+            if "report" in answer:
+                return answer["report"]
+            kind, message = answer["error"]
+            if kind == "sandbox":
+                raise SandboxError(message)
+            if kind == "malformed":
+                raise UsageError(message)
+            # "grader-error": graded here, where the grader's fault becomes the report a local grading gives
+        return self._here(path, name)
+
+    def _answer(self, path: Path, name: str) -> dict | None:
+        """The service's answer, or None (it is off, failed, or the file is too large to send): grade here."""
+        from grader.bulk.discover import MAX_FILE_BYTES, exercise_file
+        from grader.bulk.jobs import make_job
+        from grader.service import client
+
+        if not client.enabled() or path.stat().st_size > MAX_FILE_BYTES:  # grading here refuses it as today
+            self._service = False
+            return None
+        answer = client.answer(make_job("", exercise_file(name, path, str(path), path.read_bytes())))
+        self._service = answer is not None  # one failure (said on stderr) and the rest is graded here
+        return answer
+
+    def _here(self, path: Path, name: str) -> dict:
+        from grader.grading import grade_path
+
+        if self._sandbox is None:
+            self._sandbox = self._resources.enter_context(_sandbox(notice=not self._noticed))
+            self._noticed = True
+            _warm_up(name)
+        return grade_path(path, _exercise(name), self._sandbox)
 
 
 def _missing_place(path: Path, name: str) -> Path:
@@ -602,10 +685,10 @@ def _demo(args) -> int:
     root = reference_dir().parent
     submissions = [reference_dir() / "iris_net.py", *sorted((root / "samples").glob("*/iris_net.py"))]
     verdicts = []
-    with _sandbox() as sandbox:
+    with _Grading(service=True) as grading:
         for path in submissions:
             label = _report_label(path, "iris_net")
-            exercise = _grade_and_report(path, "iris_net", label, None, Path("reports"), sandbox)["exercises"][0]
+            exercise = _grade_and_report(path, "iris_net", label, None, Path("reports"), grading)["exercises"][0]
             if path.parent == reference_dir():
                 verdicts.append(exercise["score"] == exercise["max_score"])
             else:
@@ -659,6 +742,26 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _service(args) -> int:
+    """`grader service status|stop`: exit 0, except 1 for the status of a service that does not run."""
+    from grader.service import client, place
+
+    if args.action == "stop":
+        stopped = client.status()
+        print(f"grader service: stopped (pid {stopped['pid']})" if stopped and client.stop()
+              else "grader service: not running")
+        return 0
+    status = client.status()
+    if status is None:
+        print(f"grader service: not running (identity {place.key()}; the next `grader check` starts it"
+              f"{'' if client.enabled() else ', once GRADER_DAEMON allows it'})")
+        return 1
+    print(f"grader service: running, pid {status['pid']}, identity {status['identity']}, up {status['uptime']:g} s, "
+          f"{status['jobs_served']} job{'' if status['jobs_served'] == 1 else 's'} served, idle timeout "
+          f"{status['idle_timeout']:g} s\n  socket: {place.socket_path(place.folder(), status['identity'])}")
+    return 0
 
 
 def _gradescope_bundle(args) -> int:

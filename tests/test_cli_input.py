@@ -129,7 +129,7 @@ def help_text(*args: str) -> str:
 
 def test_every_command_is_walked():
     assert set(commands()) == {"check", "list", "explain", "calibrate", "demo", "generate", "bulk",
-                               "gradescope-bundle"}
+                               "gradescope-bundle", "service"}
 
 
 @pytest.mark.parametrize("command", sorted(commands()))

@@ -51,6 +51,13 @@ class ExerciseFile:
     content_hash: str
 
 
+def exercise_file(exercise: str, path: Path, shown: str, content: bytes) -> ExerciseFile:
+    """The exercise file with its content hash: what a later run compares to regrade only what changed (the same
+    content handed in as another exercise, or as a notebook rather than a .py, is another submission)."""
+    digest = hashlib.sha256(f"{exercise}\0{path.suffix}\0".encode() + content).hexdigest()
+    return ExerciseFile(exercise, path, shown, content, digest)
+
+
 @dataclass
 class Submission:
     student: str
@@ -162,8 +169,7 @@ def _open(student: str, source: Path, folder: Path, names: list[str]) -> Submiss
             submission.problem_hash = _text_hash(submission.problem)
             return submission
         shown = f"{source.name}/{path.relative_to(folder).as_posix()}"  # e.g. carol.zip/exercises/iris_net.py
-        digest = hashlib.sha256(f"{exercise}\0{path.suffix}\0".encode() + content).hexdigest()
-        submission.files.append(ExerciseFile(exercise, path, shown, content, digest))
+        submission.files.append(exercise_file(exercise, path, shown, content))
     if not found:
         held = listing(folder)
         searched = f"{root.relative_to(folder).as_posix()}/" if root != folder else ""

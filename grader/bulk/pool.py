@@ -120,6 +120,7 @@ class _Worker:
     def _start(self, stop: threading.Event) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = tempfile.mkdtemp(prefix=f"grader-worker-{self.number}-")
+        os.chmod(self._tmp, 0o711)  # the sandbox's user of its own (grader run as root) passes through to its folders
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), "TMPDIR": self._tmp,
                # Workers share the cores: one TensorFlow thread pool per core, not per worker.
                "TF_NUM_INTRAOP_THREADS": str(self.threads), "TF_NUM_INTEROP_THREADS": str(self.threads)}
