@@ -24,7 +24,7 @@ def definitions_before(source: str, tree: ast.Module, stop: int, names: set[str]
     them binds one of `names` (then importing them again would give the grader nothing to read)."""
     body = tree.body[:stop]
     uses = _uses(source, body)
-    kept = {i for i, statement in enumerate(body) if isinstance(statement, DEFINING) or _imports_only(statement)}
+    kept = {i for i, statement in enumerate(body) if isinstance(statement, DEFINING) or imports_only(statement)}
     wanted = set(names).union(*(uses[i] for i in kept))
     changed = True
     while changed:  # an assignment kept may use names that earlier assignments bind
@@ -49,7 +49,7 @@ def bound(statement: ast.stmt) -> set[str]:
     if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {statement.name}
     names = set()
-    for node in _module_scope(statement):
+    for node in module_scope(statement):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.alias):
@@ -62,7 +62,7 @@ def bound(statement: ast.stmt) -> set[str]:
 def _uses(source: str, body: list[ast.stmt]) -> list[set[str]]:
     """Per statement, the global names it reads: at module level, and inside the functions and classes
     it defines (as Python's symbol table resolves them, so a function's own variables are not counted)."""
-    uses = [{node.id for node in _module_scope(statement) if isinstance(node, ast.Name)
+    uses = [{node.id for node in module_scope(statement) if isinstance(node, ast.Name)
              and isinstance(node.ctx, ast.Load)} for statement in body]
     try:
         tables = symtable.symtable(source, "submission", "exec").get_children()
@@ -85,7 +85,7 @@ def _globals(table: symtable.SymbolTable) -> set[str]:
     return names
 
 
-def _module_scope(statement: ast.stmt):
+def module_scope(statement: ast.stmt):
     """The nodes of a statement evaluated at module level: not the bodies of the functions, lambdas and
     classes it defines (their decorators, defaults and bases are)."""
     stack = [statement]
@@ -102,10 +102,10 @@ def _module_scope(statement: ast.stmt):
             stack += ast.iter_child_nodes(node)
 
 
-def _imports_only(statement: ast.stmt) -> bool:
+def imports_only(statement: ast.stmt) -> bool:
     """A try block of imports (`try: import tensorflow ... except ImportError: ...`)."""
     if not isinstance(statement, ast.Try):
         return False
     inner = [*statement.body, *statement.orelse, *statement.finalbody,
              *(s for handler in statement.handlers for s in handler.body)]
-    return all(isinstance(s, IMPORTING) or _imports_only(s) for s in inner)
+    return all(isinstance(s, IMPORTING) or imports_only(s) for s in inner)
