@@ -28,18 +28,34 @@ import wire  # noqa: E402
 MAX_TRACEBACK_LINES = 30
 
 
-def run_job(request, path, events_fd, after_call=lambda: None):
+def run_job(request, path, events_fd, after_call=lambda: None, alive=None):
     """Import the submission at path and make the request's calls; after_call runs after each
-    (the zygote's cleanup)."""
+    (the zygote's cleanup). With `alive` (a socket to the zygote), each event is written only once the zygote
+    has answered that it still runs: code that kills the zygote has its worker die with it, and how far the
+    worker got meanwhile depends on the machine's speed; so nothing it did after the kill is ever reported,
+    and the same submission gets the same outcome every time."""
     worker = os.getpid()
     out = os.fdopen(events_fd, "w", buffering=1)
 
+    def answered():
+        if alive is None:
+            return
+        try:
+            alive.sendall(b"?")
+            if alive.recv(1):
+                return
+        except OSError:
+            pass
+        os._exit(0)  # the zygote is gone (or the student's code closed the socket): report nothing more
+
     def emit(event):
+        answered()
         out.write(wire.dumps(event) + "\n")
         out.flush()
 
     def at(index, line):
         if os.getpid() == worker:  # a process the student forked runs on, silently, as it would in Python
+            answered()
             out.write(f'{{"event": "{protocol.AT}", "{protocol.STATEMENT}": {index}, "{protocol.LINE}": {line}}}\n')
             out.flush()  # before the statement runs: if it takes the worker along, the grader knows where
 

@@ -82,22 +82,30 @@ def _preload():
 def _run(control, config, name, limits, fds):
     sys.stdout.flush()
     sys.stderr.flush()
+    alive, workers_end = socket.socketpair()  # the worker asks here, before each event, whether we still run
     try:
         pid = os.fork()
     except OSError as exc:
         for fd in fds:
             os.close(fd)
+        alive.close()
+        workers_end.close()
         return {"error": f"could not start a worker: {exc}"}
     if pid == 0:
-        _worker(control, config, name, limits, fds)
+        alive.close()
+        _worker(control, config, name, limits, fds, workers_end)
+    workers_end.close()
     for fd in fds:
         os.close(fd)
-    status = _wait(control, pid, name)
+    try:
+        status = _wait(control, pid, name, alive)
+    finally:
+        alive.close()
     _kill_descendants(pid, config)
     return status
 
 
-def _worker(control, config, name, limits, fds):
+def _worker(control, config, name, limits, fds, alive):
     events_fd, output_fd, request_fd = fds
     try:
         control.close()
@@ -130,7 +138,7 @@ def _worker(control, config, name, limits, fds):
         _prctl(PR_SET_CHILD_SUBREAPER, 1)  # so processes a call leaves behind can be found and killed
         import child
 
-        child.run_job(request, path, events_fd, after_call=_kill_all_descendants)
+        child.run_job(request, path, events_fd, after_call=_kill_all_descendants, alive=alive)
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -152,15 +160,20 @@ def _read_all(fd):
     return b"".join(chunks)
 
 
-def _wait(control, pid, name):
-    """Wait for the worker, killing it if the grader says so; the grader gone means stop."""
+def _wait(control, pid, name, alive):
+    """Wait for the worker, killing it if the grader says so, and answering each of its questions on `alive`
+    (child.run_job asks before every event); the grader gone means stop."""
+    asking = [alive]
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             if os.WIFSIGNALED(status):
                 return {"signal": os.WTERMSIG(status)}
             return {"exit": os.waitstatus_to_exitcode(status)}
-        if not select.select([control], [], [], 0.01)[0]:
+        ready = select.select([control, *asking], [], [], 0.01)[0]
+        if alive in ready:
+            _answer(alive, asking)
+        if control not in ready:
             continue
         data, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
         for fd in fds:  # a job sent before this one is done: the grader is out of step, and restarts us
@@ -174,6 +187,21 @@ def _wait(control, pid, name):
             continue
         if message.get("kill") == name:
             _kill_group(pid)
+
+
+def _answer(alive, asking):
+    """Echo what the worker asked (whatever a student's code writes there is only echoed back to it); stop
+    listening once it closed its end."""
+    try:
+        question = alive.recv(4096, socket.MSG_DONTWAIT)
+        if question:
+            alive.send(question, socket.MSG_DONTWAIT)
+            return
+    except BlockingIOError:
+        return
+    except OSError:
+        pass
+    asking.clear()
 
 
 def _kill_descendants(worker, config):

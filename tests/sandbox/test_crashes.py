@@ -40,3 +40,23 @@ def test_killing_the_sandbox_server_fails_only_that_function(sandbox, tmp_path):
     assert exercise["score"] == 80
     # The sandbox restarted by itself: the next submission is graded normally.
     assert grade(sandbox, tmp_path, reference_with())["score"] == 100
+
+
+KILL = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+
+
+def test_code_that_kills_the_sandbox_server_and_goes_on_gets_the_same_outcome_every_time(sandbox, tmp_path):
+    # Its worker dies with the server, a little later on a busy machine than on an idle one: nothing it
+    # did after the kill may count, or how far it got would be graded.
+    quick = "def normalize(X_train, X_test):\n    " + KILL.replace("\n", "\n    ") + "return X_train, X_test\n"
+    at_import = reference_with() + "\n" + KILL + "TRIED = [1]\n"
+    isolation = sandbox.isolation
+    if "user" in isolation.features or isolation.landlock_abi >= 6:
+        pytest.skip("the code cannot reach the server here")
+    for source, failed in ((reference_with(normalize=quick), "normalize"), (at_import, "<module>")):
+        first, second = (grade(sandbox, tmp_path, source) for _ in range(2))
+        assert errors(first) == {failed: "crashed"}
+        assert "did the code kill its parent process?" in error(first, failed)["message"]
+        assert first == second
+    assert error(first, "<module>")["line"] == at_import.count("\n") - 1  # the kill's own line
+    assert first["score"] == 100  # the functions were all defined before it
