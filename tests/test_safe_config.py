@@ -5,6 +5,7 @@ import pytest
 
 from grader.model.facts import model_facts
 from grader.model.safe_config import UnsafeModel, rebuild, rebuild_optimizer, strip_compile, validate
+from tests.harness import grade_source
 
 
 def config_of(model) -> dict:
@@ -78,3 +79,26 @@ def test_an_optimizer_keras_cannot_make_is_an_unsafe_model(setting):
 def test_objects_named_in_a_form_keras_never_writes_are_refused(obj):
     with pytest.raises(UnsafeModel, match="form Keras never writes"):
         validate({"config": {"layers": [obj]}})
+
+
+@pytest.mark.parametrize("build", [
+    'keras.Sequential([keras.Input(shape=(n_features,)), keras.layers.Dense(16, activation="relu", '
+    'name="<b>hidden"), keras.layers.Dense(n_classes, activation="softmax", name="out put")], name="my model!")',
+    "_functional(n_features, n_classes)",
+])
+def test_a_network_is_trained_whatever_its_layers_are_named(build):
+    # Keras takes any name without a slash; TensorFlow refuses most of them as the name scope training puts each layer in.
+    source = f'''
+def _functional(n_features, n_classes):
+    inputs = keras.Input(shape=(n_features,), name="features (4)")
+    hidden = keras.layers.Dense(16, activation="relu", name="<img src=x onerror=alert(1)>")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(n_classes, activation="softmax", name="é")(hidden), name="m:1")
+
+def build_model(n_features, n_classes):
+    model = {build}
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+'''
+    report = grade_source(source, light=False)
+    failed = {c["id"]: c["message"] for c in report["checks"] if not c["passed"]}
+    assert failed == {}, failed

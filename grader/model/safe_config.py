@@ -8,6 +8,7 @@ deserialization can never import or execute student code in the grading process.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from grader.sandbox import calls
@@ -26,6 +27,7 @@ SETTING_NAMESPACES = frozenset({
     "dtype_policies", "activations",
 })
 CODE_CARRIERS = frozenset({"Lambda", "TFOpLambda", "__lambda__", "SlicingOpLambda"})
+SCOPE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")  # what TensorFlow takes as a name scope, where training puts each layer
 MAX_DEPTH = 64  # levels of nesting in a config: a real model's is 7 to 12, and 3 more per model inside it
 
 
@@ -101,7 +103,7 @@ def rebuild(architecture: dict, n_features: int):
 
     validate(architecture)
     try:
-        model = keras.saving.deserialize_keras_object(copy.deepcopy(architecture), safe_mode=True)
+        model = keras.saving.deserialize_keras_object(_trainable_names(architecture), safe_mode=True)
         if isinstance(model, keras.Model) and not model.built:
             model.build((None, n_features))
     except Exception as exc:  # Keras code on the student's config: any failure is the config's
@@ -109,6 +111,40 @@ def rebuild(architecture: dict, n_features: int):
     if not isinstance(model, keras.Model):
         raise UnsafeModel("the config does not describe a Keras model")
     return model
+
+
+def _trainable_names(architecture: dict) -> dict:
+    """A copy of the architecture in which every layer or model name TensorFlow would refuse as a name scope
+    (Keras accepts `Dense(16, name="<b>h</b>")`, but training it fails) is replaced by one it takes, wherever
+    the config names it. Names do nothing to what a network computes; the report keeps the student's own."""
+    names: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("config"), dict) and isinstance(node["config"].get("name"), str):
+                names.add(node["config"]["name"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(architecture)
+    renamed = {name: f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}_{number}"
+               for number, name in enumerate(sorted(n for n in names if not SCOPE_NAME.fullmatch(n)))}
+    if not renamed:
+        return copy.deepcopy(architecture)
+
+    def rename(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: renamed.get(value, value) if key == "name" and isinstance(value, str) else rename(value)
+                    for key, value in node.items()}
+        if isinstance(node, list):  # [name, node, tensor] in keras_history, input_layers, output_layers
+            head = [renamed.get(node[0], node[0])] if node and isinstance(node[0], str) else [rename(node[0])] if node else []
+            return head + [rename(value) for value in node[1:]]
+        return node
+
+    return rename(architecture)
 
 
 def rebuild_optimizer(compile_config: dict, model):
