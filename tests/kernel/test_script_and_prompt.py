@@ -2,6 +2,7 @@
 plain Python prompt (the lines typed this session, through readline), each in a real Python process."""
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -17,32 +18,23 @@ pytestmark = pytest.mark.slow
 
 SAVE = "import json, pathlib\npathlib.Path('report.json').write_text(json.dumps(result.report if result else None))\n"
 
-# The solution typed at a prompt: no blank line inside a block (the prompt would end it there), and the
-# regression output squashed by softmax (mistake wrong-output-activation), so the check has something to find.
-TYPED = """\
-import keras
-import numpy as np
-from sklearn.model_selection import train_test_split
-EPOCHS = 200
-BATCH_SIZE = 32
-def split_data(X, y):
-    return train_test_split(X, y, test_size=0.3, shuffle=True, stratify=y, random_state=42)
-def normalize(X_train, X_test):
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std = np.where(std == 0, 1.0, std)
-    return (X_train - mean) / std, (X_test - mean) / std
-def output_activation(task):
-    return {"binary": "sigmoid", "multiclass": "softmax", "multilabel": "sigmoid", "regression": "softmax"}[task]
-def build_model(n_features, n_classes):
-    model = keras.Sequential([
-        keras.Input(shape=(n_features,)),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(n_classes, activation="softmax"),
-    ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-"""
+
+def _typed_solution() -> str:
+    """The reference solution as typed at a prompt: without its docstrings (no blank line inside a block, where
+    the prompt would end it), and with the regression output squashed by softmax (mistake wrong-output-activation),
+    so the check has something to find."""
+    tree = ast.parse(REFERENCE.joinpath("iris_net.py").read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    typed = ast.unparse(tree).replace("'regression': 'linear'", "'regression': 'softmax'")
+    assert "'regression': 'softmax'" in typed
+    return typed + "\n"
+
+
+TYPED = _typed_solution()
 OLD_SESSION = "def build_model(n_features, n_classes): return 'from an earlier session'\n"
 
 

@@ -123,6 +123,16 @@ def running(env: dict, reference: Path) -> dict:
     return status(env) or (check(reference, env).returncode == 0 and status(env))
 
 
+def sleepy_check(env: dict, folder: Path, reference: Path, tmp_path: Path, serving: dict) -> subprocess.Popen:
+    """A `grader check` of a slow submission (SLEEPY), running, once its job has reached the serving service."""
+    sleepy = tmp_path / "iris_net.py"
+    sleepy.write_text(SLEEPY + reference.read_text())
+    process = subprocess.Popen([sys.executable, "-m", "grader", "check", "--json", "-", str(sleepy)], env=env,
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: hello(folder, serving["identity"])["waiting"] == 1, "the job to reach the service")
+    return process
+
+
 def test_the_first_check_starts_a_service_and_the_next_one_reuses_it(env, folder, reference, buggy, in_process):
     assert status(env) is None
     first = check(reference, env)
@@ -178,11 +188,7 @@ def test_a_killed_service_is_replaced_by_the_next_check(env, folder, reference):
 
 def test_a_service_killed_mid_job_costs_one_check_graded_in_process(env, folder, reference, tmp_path):
     serving = running(env, reference)
-    sleepy = tmp_path / "iris_net.py"
-    sleepy.write_text(SLEEPY + reference.read_text())
-    process = subprocess.Popen([sys.executable, "-m", "grader", "check", "--json", "-", str(sleepy)], env=env,
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: hello(folder, serving["identity"])["waiting"] == 1, "the job to reach the service")
+    process = sleepy_check(env, folder, reference, tmp_path, serving)
     os.kill(serving["pid"], signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=600)
 
@@ -190,7 +196,7 @@ def test_a_service_killed_mid_job_costs_one_check_graded_in_process(env, folder,
     assert len(FAILED.findall(stderr)) == 1 and stderr.count("\n") == 1, stderr
     assert "closed the connection mid-job" in stderr
     report = json.loads(stdout)
-    assert report["submission"] == str(sleepy) and report["exercises"][0]["score"] == 100
+    assert report["submission"] == str(tmp_path / "iris_net.py") and report["exercises"][0]["score"] == 100
     assert not (folder / f"grader-{serving['identity']}.sock").exists()  # the client removed what it left
 
 
@@ -294,11 +300,7 @@ def test_check_help_documents_the_service_switches():
 
 def test_service_stop_ends_it_after_the_job_it_is_grading(env, folder, reference, tmp_path):
     serving = running(env, reference)
-    sleepy = tmp_path / "iris_net.py"
-    sleepy.write_text(SLEEPY + reference.read_text())
-    process = subprocess.Popen([sys.executable, "-m", "grader", "check", "--json", "-", str(sleepy)], env=env,
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: hello(folder, serving["identity"])["waiting"] == 1, "the job to reach the service")
+    process = sleepy_check(env, folder, reference, tmp_path, serving)
     done = subprocess.run([sys.executable, "-m", "grader", "service", "stop"], env=env, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0 and done.stdout == f"grader service: stopped (pid {serving['pid']})\n"
