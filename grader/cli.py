@@ -218,12 +218,12 @@ def _exercise(name: str):
     from grader.spec import SpecError
 
     try:
-        return load(_known_exercise(name))
+        return load(known_exercise(name))
     except SpecError as exc:
         raise UsageError(str(exc)) from None
 
 
-def _known_exercise(name: str) -> str:
+def known_exercise(name: str) -> str:
     """name, when an exercise has it; else a usage error suggesting the nearest one (no spec is loaded)."""
     from grader.exercises import names
 
@@ -319,7 +319,7 @@ def _check(args) -> int:
     if args.exercise and expected:
         raise UsageError("--exercise and --expect do not go together: --expect already names the exercises to grade")
     if args.exercise:
-        _known_exercise(args.exercise)  # an unknown name is a usage error before anything else
+        known_exercise(args.exercise)  # an unknown name is a usage error before anything else
     candidates, missing = {}, []
     for path in map(Path, args.paths):
         found = resolve(path, args.exercise, expected, notes=False)
@@ -442,7 +442,7 @@ def _expected(values: list[str]) -> list[str]:
     if not expected:
         raise UsageError(f"--expect needs at least one exercise name (known: {', '.join(names())})")
     for name in expected:
-        _known_exercise(name)  # an unknown name is a usage error before anything is graded
+        known_exercise(name)  # an unknown name is a usage error before anything is graded
     return expected
 
 
@@ -712,7 +712,7 @@ def _generate(args) -> int:
     if args.solutions and args.check:
         raise UsageError("--check compares the students' files; leave out --solutions")
     for name in args.names:
-        _known_exercise(name)
+        known_exercise(name)
     try:
         names = exercise_names(references, args.names)
         files = [f for name in names for f in outputs(name, references, out, args.notebooks, args.solutions)]

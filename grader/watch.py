@@ -101,7 +101,7 @@ def _stamp() -> str:
 def _targets(args) -> tuple[list[Watched], set[Path]]:
     """The files `grader check PATH...` would grade, and those of them skipped for now as untouched stubs."""
     if args.exercise:
-        cli._known_exercise(args.exercise)
+        cli.known_exercise(args.exercise)
     chosen: dict[tuple[Path, str], Path] = {}
     skipped = set()
     read: dict[Path, object] = {}

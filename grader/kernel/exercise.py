@@ -13,12 +13,12 @@ class NotChecked(Exception):
 def exercise_for(name: str | None, notebook: Path | None = None, script: Path | None = None,
                  defined: set[str] = frozenset()) -> str:
     """The exercise to grade; NotChecked for an unknown name or one that cannot be told."""
-    from grader.cli import UsageError, _known_exercise
+    from grader.cli import UsageError, known_exercise
     from grader.exercises import names
 
     if name is not None:
         try:
-            return _known_exercise(str(name))
+            return known_exercise(str(name))
         except UsageError as exc:
             raise NotChecked(f"grader.check({name!r}): {exc}") from None
     candidates = [_from_metadata(notebook), notebook.stem] if notebook is not None else []

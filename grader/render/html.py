@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,9 @@ MODULE_NEXT_STEP = ("This line runs when your file is imported, before the grade
                     "input() or sys.exit().")
 
 
-def _environment() -> Environment:
+@functools.cache
+def templates() -> Environment:
+    """The report templates, compiled once per process (a watch or a kernel renders again and again)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=jinja_finalize)
     env.filters["place"] = place  # {{ m|place }}: "cell 7, line 3" or "line 40", as every format says it
@@ -60,7 +63,7 @@ def _environment() -> Environment:
 def render_html(report: dict[str, Any]) -> str:
     """The whole report as one HTML page."""
     exercises = [_exercise_view(exercise) for exercise in report["exercises"]]
-    return _environment().get_template("report.html.j2").render(report=report, exercises=exercises,
+    return templates().get_template("report.html.j2").render(report=report, exercises=exercises,
                                                                 next_steps=NEXT_STEPS)
 
 

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from grader.render.escape import visible
-from grader.render.html import _environment, message_parts, render_html
+from grader.render.html import message_parts, render_html, templates
 from grader.render.terminal import (GRADER_FAULT, cell_place, check_reason, error_place, exercise_lines,
                                     painter)
 
@@ -57,7 +57,7 @@ def summary_html(report: dict[str, Any], cells: dict[int, str] | None = None,
     report_path, when given, is where the full report was written, said at the end."""
     shown = _relabelled(report, cells)
     exercises = [_exercise_view(ex, cells) for ex in shown["exercises"]]
-    return _environment().get_template("notebook.html.j2").render(
+    return templates().get_template("notebook.html.j2").render(
         exercises=exercises, report_path=report_path, full_report=render_html(report), style=STYLE,
         colours={"pass": PASS, "fail": FAIL, **SEVERITY_COLOURS}, grader_fault=GRADER_FAULT)
 
